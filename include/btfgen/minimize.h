@@ -1,0 +1,52 @@
+// `bpftool gen min_core_btf`, as a library: record which target types and members the objects'
+// CO-RE relocations touch, then emit a BTF holding only those.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "btfgen/bpf_object.h"
+
+struct btf;
+
+namespace btfgen {
+
+// The objects of one run, loaded and parsed once and reused for every kernel.
+class ObjectSet {
+ public:
+  static ObjectSet load(const std::vector<std::string>& paths);
+  explicit ObjectSet(std::vector<BpfObject> objects);
+
+  const std::vector<BpfObject>& objects() const { return objects_; }
+  // Essential (flavor-stripped) names of every local type a relocation searches candidates for.
+  // Views point into the objects' string sections.
+  const std::unordered_set<std::string_view>& wanted_names() const { return wanted_names_; }
+
+ private:
+  std::vector<BpfObject> objects_;
+  std::unordered_set<std::string_view> wanted_names_;
+};
+
+// Minimized BTF bytes for TARGET, byte-identical to bpftool 7.1.0's output.
+// Throws btfgen::Error (with object, section, relocation and type context) where bpftool fails.
+std::vector<uint8_t> minimize(const struct btf* target, const ObjectSet& objects);
+
+// One relocation's decision, for tests that check a minimized BTF decides like the full one.
+struct RelocationDecision {
+  std::string section;
+  uint32_t index = 0;      // index within its section
+  uint32_t kind = 0;
+  bool matched = false;    // at least one candidate matched
+  bool poison = false;
+  uint64_t value = 0;      // new value; for TYPE_ID_TARGET see target_name
+  std::string target_name; // name of the chosen target root type (empty when none)
+};
+
+// The decisions libbpf's CO-RE engine would take for every relocation of OBJECT against TARGET,
+// with the same per-object candidate narrowing as `minimize`.
+std::vector<RelocationDecision> decide_relocations(const struct btf* target, const BpfObject& object);
+
+}  // namespace btfgen
