@@ -57,6 +57,7 @@ struct task {
 
 typedef struct task task_t;
 typedef task_t task_alias_t;
+typedef enum task_state state_t;
 
 // TYPE_MATCHES: m_bar has one member more than the local definition (still a match).
 struct m_foo {
@@ -120,6 +121,7 @@ struct __attribute__((packed)) wide_bits {
 
 struct task g_task;
 task_alias_t g_task_alias;
+state_t g_state;
 struct m_foo g_m_foo;
 struct m_bar g_m_bar;
 struct m_baz g_m_baz;
