@@ -1,0 +1,53 @@
+// btfgen: minimized BTF for BPF CO-RE objects, for one kernel (`min`) or a btfhub archive (`build`).
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdarg>
+#include <cstdio>
+
+#include "commands.h"
+
+namespace {
+
+// libbpf's own messages go to spdlog's debug level (`-v` shows them); btfgen reports errors itself.
+int libbpf_print(enum libbpf_print_level level, const char* format, va_list args) {
+  if (!spdlog::should_log(spdlog::level::debug)) return 0;
+  char buf[1024];
+  const int n = std::vsnprintf(buf, sizeof(buf), format, args);
+  std::string line(buf);
+  while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
+  spdlog::debug("libbpf({}): {}", static_cast<int>(level), line);
+  return n;
+}
+
+}  // namespace
+
+// Replaced by build_command.cpp's definition when it is part of the build.
+namespace btfgen::cli {
+__attribute__((weak)) void add_build_command(CLI::App&, int&) {}
+}  // namespace btfgen::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"btfgen: minimized kernel BTF for BPF CO-RE objects (bpftool gen min_core_btf, faster)"};
+  app.set_version_flag("--version", std::string("btfgen ") + BTFGEN_VERSION);
+  app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Debug logging, including libbpf's messages");
+  app.footer(
+      "Examples:\n"
+      "  btfgen min /sys/kernel/btf/vmlinux min.btf trace.bpf.o\n"
+      "  btfgen build --arch x86_64 --obj trace.bpf.o --output btfs");
+  int exit_code = 0;
+  btfgen::cli::add_min_command(app, exit_code);
+  btfgen::cli::add_build_command(app, exit_code);
+  spdlog::set_pattern("%v");
+  libbpf_set_print(libbpf_print);
+  app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info); });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
