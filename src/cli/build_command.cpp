@@ -1,0 +1,270 @@
+// `btfgen build`: the CLI face of btfgen::run_build — options, checks before any work, the progress
+// bar, Ctrl-C, the closing summary and the exit status. The work itself is in the core.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "btfgen/build.h"
+#include "btfgen/error.h"
+#include "btfgen/minimize.h"
+#include "commands.h"
+
+namespace btfgen::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Exit statuses of `build` (docs/build.md).
+constexpr int kExitOk = 0;
+constexpr int kExitKernelsFailed = 1;
+constexpr int kExitSetup = 2;
+constexpr int kExitInterrupted = 130;
+
+std::atomic<bool> g_cancel{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_interrupt(int) { g_cancel.store(true); }
+
+// SIGINT/SIGTERM ask the workers to stop (they finish or drop their current kernel, never leaving a
+// partial file). SA_RESETHAND: a second Ctrl-C kills at once, for the impatient.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    g_cancel = false;
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+struct BuildArgs {
+  std::string archive = "./btfhub-archive";
+  std::string arch;
+  std::vector<std::string> objects;
+  std::string output = "./btfs";
+  unsigned jobs = 0;
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  std::string json;
+  bool allow_failures = false;
+};
+
+unsigned online_cpus() {
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<unsigned>(n) : 1;
+}
+
+std::string human_bytes(uint64_t bytes) {
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
+  return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024.0));
+}
+
+std::string clock_text(double seconds) {
+  const auto s = static_cast<long>(seconds + 0.5);
+  return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+                   : fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+// A one-line bar on stderr, redrawn at most ten times a second; only when stderr is a terminal.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled) {}
+  ~ProgressBar() { clear(); }
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+
+  void start(size_t total) {
+    total_ = total;
+    start_ = std::chrono::steady_clock::now();
+  }
+
+  // Called serialized by the core.
+  void update(const KernelReport& report, size_t done) {
+    if (!report.from_state) ++built_;
+    else ++settled_;
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (done != total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    last_draw_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double rate = elapsed > 0 ? built_ / elapsed : 0;
+    const size_t left = total_ - done;
+    const std::string eta = rate > 0 ? clock_text(left / rate) : "--:--";
+    constexpr size_t kWidth = 30;
+    const size_t filled = total_ ? done * kWidth / total_ : kWidth;
+    fmt::print(stderr, "\r\033[K[{}{}] {}/{} {:.1f} kernels/s ETA {}", std::string(filled, '#'),
+               std::string(kWidth - filled, '-'), done, total_, rate, eta);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+
+  void clear() {
+    if (enabled_ && drawn_) {
+      fmt::print(stderr, "\r\033[K");
+      std::fflush(stderr);
+      drawn_ = false;
+    }
+  }
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+  size_t total_ = 0;
+  size_t built_ = 0;
+  size_t settled_ = 0;
+  std::chrono::steady_clock::time_point start_{};
+  std::chrono::steady_clock::time_point last_draw_{};
+};
+
+int run(const BuildArgs& args) {
+  const auto started = std::chrono::steady_clock::now();
+  InterruptGuard interrupts;
+
+  // Everything that can be wrong with the setup is said before any kernel is touched.
+  std::error_code ec;
+  if (!fs::is_directory(args.archive, ec)) {
+    spdlog::error(
+        "btfgen build: archive directory '{}' not found. In a checkout with the btfhub-archive "
+        "submodule run `git submodule update --init --depth 1 btfhub-archive`, or pass --archive DIR.",
+        args.archive);
+    return kExitSetup;
+  }
+  if (args.jobs == 0) {
+    spdlog::error("btfgen build: --jobs must be at least 1");
+    return kExitSetup;
+  }
+  ArchiveWalk walk;
+  try {
+    const std::string skip = fs::exists(args.output, ec) ? args.output : std::string();
+    walk = walk_archive(args.archive, args.arch, args.include, args.exclude, skip);
+  } catch (const Error& e) {
+    spdlog::error("btfgen build: {}", e.what());
+    return kExitSetup;
+  }
+  if (walk.kernels.empty()) {
+    std::string dirs;
+    for (const auto& d : walk.arch_dirs) dirs += (dirs.empty() ? "" : ", ") + d;
+    const auto aliases = arch_aliases(args.arch);
+    std::string names;
+    for (const auto& a : aliases) names += (names.empty() ? "" : "|") + a;
+    spdlog::error("btfgen build: no kernels for arch '{}' (directories named {}) in '{}'; arch directories "
+                  "found: {}",
+                  args.arch, names, args.archive, dirs.empty() ? "none" : dirs);
+    return kExitSetup;
+  }
+  if (walk.selected_count() == 0) {
+    spdlog::error("btfgen build: {} kernels for arch '{}' in '{}', but none passes --include/--exclude",
+                  walk.kernels.size(), args.arch, args.archive);
+    return kExitSetup;
+  }
+
+  std::string fingerprint;
+  std::optional<ObjectSet> objects;
+  try {
+    objects.emplace(ObjectSet::load(args.objects));
+    fingerprint = object_set_fingerprint(args.objects);
+  } catch (const Error& e) {
+    spdlog::error("btfgen build: {}", e.what());
+    return kExitSetup;
+  }
+  if (g_cancel) return kExitInterrupted;
+
+  BuildOptions options;
+  options.output_dir = args.output;
+  options.arch = args.arch;
+  options.jobs = args.jobs;
+  options.fingerprint = fingerprint;
+
+  ProgressBar bar(isatty(STDERR_FILENO) == 1);
+  BuildCallbacks callbacks;
+  callbacks.on_start = [&bar](size_t total) { bar.start(total); };
+  callbacks.on_kernel = [&bar](const KernelReport& r, size_t done, size_t) { bar.update(r, done); };
+
+  BuildResult result;
+  try {
+    result = run_build(walk, *objects, options, callbacks, g_cancel);
+  } catch (const Error& e) {
+    bar.clear();
+    spdlog::error("btfgen build: {}", e.what());
+    return kExitSetup;
+  }
+  bar.clear();
+
+  for (const auto& k : result.kernels) {
+    if (k.status == KernelStatus::Failed) spdlog::error("failed  {}: {}", k.output_relative, k.error);
+  }
+  for (const auto& k : result.kernels) {
+    if (k.status == KernelStatus::Removed) spdlog::info("removed {} (its kernel left the archive)", k.output_relative);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("btfgen build: {} kernels found, {} written, {} unchanged, {} failed, {} removed; {} output ({} bytes); {:.2f} s{}",
+               result.found, result.written, result.unchanged, result.failed, result.removed,
+               human_bytes(result.output_bytes), result.output_bytes, seconds,
+               result.cancelled ? " (interrupted)" : "");
+
+  if (!args.json.empty()) {
+    try {
+      write_manifest(args.json, args.arch, result);
+    } catch (const Error& e) {
+      spdlog::error("btfgen build: {}", e.what());
+      return kExitSetup;
+    }
+  }
+  if (result.cancelled) return kExitInterrupted;
+  if (result.failed > 0 && !args.allow_failures) return kExitKernelsFailed;
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_build_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<BuildArgs>();
+  args->jobs = online_cpus();
+  CLI::App* cmd = app.add_subcommand(
+      "build", "Minimize every kernel of one arch in a btfhub-archive into OUTPUT/<same path>/<kernel>.btf");
+  cmd->add_option("--archive", args->archive, "btfhub-archive checkout to read")->capture_default_str();
+  cmd->add_option("--arch", args->arch, "Architecture: x86_64 (also x86, amd64), arm64 (also aarch64), ...")
+      ->required();
+  cmd->add_option("--obj", args->objects, "BPF CO-RE object (repeat for several; all are merged per kernel)")
+      ->required()
+      ->take_all();
+  cmd->add_option("--output", args->output, "Output tree (also holds the incremental state)")
+      ->capture_default_str();
+  cmd->add_option("-j,--jobs", args->jobs, "Kernels processed in parallel")->capture_default_str();
+  cmd->add_option("--include", args->include, "Only kernels whose relative path matches this glob (repeatable)");
+  cmd->add_option("--exclude", args->exclude, "Skip kernels whose relative path matches this glob (repeatable)");
+  cmd->add_option("--json", args->json, "Write a JSON manifest of every kernel to this file");
+  cmd->add_flag("--allow-failures", args->allow_failures,
+                "Exit 0 even when some kernels failed (they are still reported)");
+  cmd->footer(
+      "Exit status: 0 all kernels built (or --allow-failures), 1 some kernels failed, 2 setup error\n"
+      "(archive, arch, objects, output), 130 interrupted.");
+  cmd->callback([args, &exit_code] { exit_code = run(*args); });
+}
+
+}  // namespace btfgen::cli
