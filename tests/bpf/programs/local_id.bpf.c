@@ -7,14 +7,12 @@ struct task {
 	int pid;
 } PAI;
 
-typedef struct {
-	int anon_member;
-} PAI anon_t;
-
 SEC("tp/local_id")
 int local_id(void *ctx)
 {
-	anon_t *a = ctx;
+	struct {
+		int anon_member;
+	} PAI *a = ctx;
 
 	sink(bpf_core_type_id_local(struct task));
 	sink(bpf_core_type_id_local(*a));
