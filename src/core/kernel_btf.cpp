@@ -108,18 +108,20 @@ std::vector<uint8_t> read_btf_from_tarball(const std::string& path) {
       archive_read_data_skip(a.get());
       continue;
     }
-    std::vector<uint8_t> bytes;
-    if (archive_entry_size_is_set(entry)) bytes.reserve(static_cast<size_t>(archive_entry_size(entry)));
-    uint8_t chunk[1 << 16];
+    // Decompress straight into one buffer sized from the header (grown if the header lied).
+    std::vector<uint8_t> bytes(archive_entry_size_is_set(entry) ? static_cast<size_t>(archive_entry_size(entry)) : 0);
+    size_t filled = 0;
     for (;;) {
-      const la_ssize_t n = archive_read_data(a.get(), chunk, sizeof(chunk));
+      if (filled == bytes.size()) bytes.resize(bytes.empty() ? (1 << 20) : bytes.size() * 2);
+      const la_ssize_t n = archive_read_data(a.get(), bytes.data() + filled, bytes.size() - filled);
       if (n == 0) break;
       if (n < 0) {
         const char* msg = archive_error_string(a.get());
         throw Error(EIO, path + ": corrupt tarball member " + name + ": " + (msg ? msg : "read error"));
       }
-      bytes.insert(bytes.end(), chunk, chunk + n);
+      filled += static_cast<size_t>(n);
     }
+    bytes.resize(filled);
     return bytes;
   }
   throw Error(ENOENT, path + ": tarball has no *.btf member");
