@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -221,6 +222,9 @@ void check_merged(const struct btf* b, const std::vector<uint8_t>&) {
   EXPECT_EQ(members(b, "task"), (Names{"pid", "tgid", "flags_lo", "prio", "arr", "", "mm", "state",
                                        "comm", "tasks", "big_bits"}));
 }
+
+// gtest prints a failing parameter with this instead of a byte dump.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 const std::vector<Case>& cases() {
   static const std::vector<Case> table = {

@@ -331,6 +331,51 @@ std::vector<std::string> files_in(const std::string& dir, const std::string& suf
   return out;
 }
 
+// Where bpftool's own output does NOT decide like the full BTF, so btfgen (byte-identical to it)
+// cannot either. narrow_part1 against flavors.c: "read a" matches foo and foo___2 and marks only
+// the first candidate (foo.a); "read c" then matches only foo___2 and marks foo___2.c. On the
+// minimized BTF foo___2 has no `a`, so "read a" narrows the list to foo and "read c" finds nothing.
+// libbpf's loader agrees (shared/tools/libbpf-decisions: imm 8 -> 4 on the full BTF, "substituting
+// insn w/ invalid insn" on bpftool's output). A limitation of first-candidate marking (§9.4).
+struct KnownDivergence {
+  const char* object;
+  const char* target;
+  const char* section;
+};
+const KnownDivergence kKnownDivergences[] = {{"narrow_part1.bpf.o", "flavors.o", "tp/p2"}};
+
+bool is_known_divergence(const std::string& object_path, const std::string& target_path, const std::string& section) {
+  for (const auto& k : kKnownDivergences) {
+    if (fs::path(object_path).filename() == k.object && fs::path(target_path).filename() == k.target &&
+        section == k.section)
+      return true;
+  }
+  return false;
+}
+
+std::vector<uint8_t> minimize_one(const struct btf* target, const std::string& object_path) {
+  return btfgen::minimize(target, btfgen::ObjectSet::load({object_path}));
+}
+
+TEST(RelocationKinds, KnownDivergenceOfFirstCandidateMarking) {
+  btfgen::BtfPtr full = load_target("flavors.o");
+  ASSERT_NE(full, nullptr);
+  const std::string object_path = kDataDir + "/narrow_part1.bpf.o";
+  const std::vector<uint8_t> bytes = minimize_one(full.get(), object_path);
+  std::unique_ptr<struct btf, BtfFree> minimized(btf__new(bytes.data(), static_cast<uint32_t>(bytes.size())));
+  ASSERT_NE(minimized, nullptr);
+  const btfgen::BpfObject object = load_object("narrow_part1.bpf.o");
+  const auto on_full = btfgen::decide_relocations(full.get(), object);
+  const auto on_min = btfgen::decide_relocations(minimized.get(), object);
+  ASSERT_EQ(on_full.size(), 2u);
+  ASSERT_EQ(on_min.size(), 2u);
+  EXPECT_EQ(on_full[1].section, "tp/p2");
+  EXPECT_TRUE(on_full[1].matched);
+  EXPECT_EQ(on_full[1].value, 4u);
+  EXPECT_FALSE(on_min[1].matched);
+  EXPECT_TRUE(on_min[1].poison);
+}
+
 // The minimized BTF must decide every relocation as the full BTF does (the kernel selftests'
 // btfgen check): same match, same poison, same value; TYPE_ID_TARGET by the name of the type.
 TEST(RelocationKinds, MinimizedBtfDecidesLikeFullBtf) {
@@ -345,16 +390,15 @@ TEST(RelocationKinds, MinimizedBtfDecidesLikeFullBtf) {
     ASSERT_NE(full, nullptr);
     for (const auto& object_path : objects) {
       SCOPED_TRACE(fs::path(object_path).filename().string() + " against " + target_path);
-      btfgen::ObjectSet set = btfgen::ObjectSet::load({object_path});
       std::vector<uint8_t> bytes;
       try {
-        bytes = btfgen::minimize(full.get(), set);
+        bytes = minimize_one(full.get(), object_path);
       } catch (const btfgen::Error&) {
         continue;  // bpftool fails here too (pinned by crafted_differential_test)
       }
       std::unique_ptr<struct btf, BtfFree> minimized(btf__new(bytes.data(), static_cast<uint32_t>(bytes.size())));
       ASSERT_NE(minimized, nullptr) << "minimized BTF does not parse";
-      const btfgen::BpfObject& object = set.objects().front();
+      const btfgen::BpfObject object = btfgen::BpfObject::load(object_path);
       const auto want = btfgen::decide_relocations(full.get(), object);
       const auto got = btfgen::decide_relocations(minimized.get(), object);
       ASSERT_EQ(got.size(), want.size());
@@ -364,6 +408,7 @@ TEST(RelocationKinds, MinimizedBtfDecidesLikeFullBtf) {
         EXPECT_EQ(got[i].section, want[i].section);
         EXPECT_EQ(got[i].index, want[i].index);
         EXPECT_EQ(got[i].kind, want[i].kind);
+        if (is_known_divergence(object_path, target_path, want[i].section)) continue;
         EXPECT_EQ(got[i].matched, want[i].matched);
         EXPECT_EQ(got[i].poison, want[i].poison);
         if (want[i].kind == kTypeIdTarget) {
@@ -371,9 +416,9 @@ TEST(RelocationKinds, MinimizedBtfDecidesLikeFullBtf) {
         } else {
           EXPECT_EQ(got[i].value, want[i].value);
         }
+        ++relocations;
       }
       ++pairs;
-      relocations += want.size();
     }
   }
   // Not vacuous: most (object, target) pairs minimize successfully.
