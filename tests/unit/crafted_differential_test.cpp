@@ -223,6 +223,34 @@ void check_merged(const struct btf* b, const std::vector<uint8_t>&) {
                                        "comm", "tasks", "big_bits"}));
 }
 
+void check_names(const struct btf* b, const std::vector<uint8_t>&) {
+  EXPECT_EQ(members(b, "quad____x"), std::nullopt);   // `quad` is not its essential name
+  EXPECT_EQ(members(b, "trail___"), (Names{"t"}));    // only the exact local `trail___` matches
+  EXPECT_EQ(members(b, "multi___b"), std::nullopt);   // essential `multi` != `multi___b`
+  EXPECT_EQ(members(b, "multi___b___z"), (Names{"m"}));
+}
+
+// Occurrences of NAME as a whole string (NUL before and after) in the output's string section.
+size_t string_count(const std::vector<uint8_t>& bytes, const std::string& name) {
+  const uint32_t str_off = 24 + (bytes[16] | bytes[17] << 8 | bytes[18] << 16 | uint32_t(bytes[19]) << 24);
+  std::string strings(bytes.begin() + str_off, bytes.end());
+  const std::string needle = std::string(1, '\0') + name + std::string(1, '\0');
+  size_t count = 0;
+  for (size_t pos = strings.find(needle); pos != std::string::npos; pos = strings.find(needle, pos + 1)) ++count;
+  return count;
+}
+
+void check_strings(const struct btf* b, const std::vector<uint8_t>& bytes) {
+  EXPECT_EQ(members(b, "item_list"), (Names{"item", "kind", "count"}));
+  EXPECT_EQ(members(b, "item"), (Names{"item", "count", "int_count"}));
+  // Exact-match dedup: a type, a member and an enumerator named `item` share one string; `count`
+  // and `int` are not carved out of `int_count` / `unsigned int`.
+  EXPECT_EQ(string_count(bytes, "item"), 1u);
+  EXPECT_EQ(string_count(bytes, "count"), 1u);
+  EXPECT_EQ(string_count(bytes, "int"), 1u);
+  EXPECT_EQ(string_count(bytes, "int_count"), 1u);
+}
+
 // gtest prints a failing parameter with this instead of a byte dump.
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
@@ -238,6 +266,7 @@ const std::vector<Case>& cases() {
       {"nested_anon_elf", "targets/base.o", {"nested_anon.bpf.o"}, Expect::kSuccess, 0, check_nested_anon_base},
       {"arrays_elf", "targets/base.o", {"arrays.bpf.o"}, Expect::kSuccess, 0, check_arrays_base},
       {"tagged_field_elf", "targets/base.o", {"tagged_field.bpf.o"}, Expect::kSuccess, 0, check_tagged_field},
+      {"string_table_dedup", "targets/base.o", {"strings.bpf.o"}, Expect::kSuccess, 0, check_strings},
       {"no_core_relos", "targets/base.o", {"plain.bpf.o"}, Expect::kSuccess, 0, expect_empty},
       {"type_id_local_only", "targets/base.o", {"local_id.bpf.o"}, Expect::kSuccess, 0, expect_empty},
 
@@ -272,6 +301,7 @@ const std::vector<Case>& cases() {
        Expect::kSuccess, 0, check_narrow_split},
       {"narrowing_split_objects_swapped", "targets/flavors.btf", {"narrow_part2.bpf.o", "narrow_part1.bpf.o"},
        Expect::kSuccess, 0, nullptr, "narrowing_split_objects"},
+      {"essential_name_edge_cases", "targets/flavors.o", {"names.bpf.o"}, Expect::kSuccess, 0, check_names},
       {"type_size_equal_flavors", "targets/flavors.o", {"type_size_eq.bpf.o"}, Expect::kSuccess, 0, check_type_size_eq},
 
       // Two objects merged (union of marks), either order; the same object twice.

@@ -296,6 +296,17 @@ TEST(RelocationKinds, NarrowingAcrossSections) {
   expect_decisions("flavors.o", "type_size_eq.bpf.o", {hit(kTypeSize, 4)}, {"tp/type_size_eq"});
 }
 
+TEST(RelocationKinds, EssentialNames) {
+  expect_decisions("flavors.o", "names.bpf.o",
+                   {
+                       poison(kByteOffset),   // quad vs quad____x: four underscores are no flavor
+                       poison(kByteOffset),   // trail vs trail___: a trailing ___ is no flavor
+                       hit(kByteOffset, 0),   // trail___ vs trail___
+                       hit(kByteOffset, 4),   // multi___b___c vs multi___b___z (not multi___b)
+                   },
+                   {"tp/names"});
+}
+
 // Where bpftool fails, minimize throws with the errno category bpftool exits with.
 TEST(RelocationKinds, FatalDecisionsCarryBpftoolsErrorCode) {
   struct Fatal {

@@ -119,7 +119,25 @@ struct __attribute__((packed)) wide_bits {
 	unsigned long long hi : 20;
 };
 
+// String table cases: a member named like a type, an enumerator named like a struct, and names
+// that are suffixes of other names (bpftool's string dedup is exact, no suffix sharing).
+struct item {
+	int item;
+	unsigned int count;
+	int int_count;
+};
+enum item_kind {
+	item = 1,
+	count = 2,
+};
+struct item_list {
+	struct item item;
+	enum item_kind kind;
+	int count;
+};
+
 struct task g_task;
+struct item_list g_item_list;
 task_alias_t g_task_alias;
 state_t g_state;
 struct m_foo g_m_foo;

@@ -53,6 +53,26 @@ struct task___2 {
 	int pid;
 };
 
+// Names that look like flavors but are not (§1.2 essential names): four underscores, a trailing
+// triple underscore, and a double flavor whose essential name keeps the first suffix.
+struct quad____x {
+	int q;
+};
+struct trail___ {
+	int t;
+};
+struct multi___b {
+	int m;
+};
+struct multi___b___z {
+	int pad;
+	int m;
+};
+
+struct quad____x g_quad;
+struct trail___ g_trail;
+struct multi___b g_multi;
+struct multi___b___z g_multi_z;
 struct foo g_foo;
 struct foo___2 g_foo2;
 struct amb g_amb;
