@@ -49,7 +49,8 @@ void write_manifest(const std::string& path, const std::string& arch, const Buil
   bool first = true;
   for (const auto& k : result.kernels) {
     out << (first ? "\n" : ",\n") << "    {\"path\": " << json_string(k.output_relative)
-        << ", \"status\": \"" << status_name(k.status) << "\"";
+        << ", \"status\": \"" << status_name(k.status) << "\""
+        << ", \"cached\": " << (k.from_state ? "true" : "false");
     if (k.status == KernelStatus::Written || k.status == KernelStatus::Unchanged) {
       out << ", \"size\": " << k.output_size << ", \"sha256\": " << json_string(k.output_sha256)
           << ", \"error\": null";

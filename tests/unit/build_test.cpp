@@ -1,0 +1,592 @@
+// Tests of `btfgen build` (archive walker, incremental state, runner, manifest, CLI).
+//
+// The backbone: the build over the shared corpus equals the tree bpftool makes (bpftool-reference),
+// for both arches with all 61 libbpf-tools objects merged. The rest uses small temporary archives
+// made of real corpus kernels (and a garbage tarball) to check aliases, filters, incremental runs,
+// failures, the manifest, setup errors and Ctrl-C.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "btfgen/build.h"
+#include "btfgen/error.h"
+#include "sha256.h"
+#include "test_support.h"
+
+namespace btfgen {
+namespace {
+
+namespace fs = std::filesystem;
+using test::CommandResult;
+using test::run_command;
+using test::TempDir;
+
+const std::string kShared = BTFGEN_SHARED_DIR;
+const std::string kCorpus = kShared + "/corpus/btfhub";
+const std::string kObjectDir = kShared + "/corpus/objects/libbpf-tools";
+
+// Small real kernels used to make temporary archives.
+const std::string kBclinux = "bclinux/21.10U3/x86_64/4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64.btf.tar.xz";
+const std::string kKylinA = "kylin/V10/aarch64/4.19.90-24.4.v2101.ky10.aarch64.btf.tar.xz";
+const std::string kKylinB = "kylin/V10/aarch64/4.19.90-25.41.v2101.ky10.aarch64.btf.tar.xz";
+const std::string kKylinC = "kylin/V10/aarch64/4.19.90-52.22.v2207.ky10.aarch64.btf.tar.xz";
+
+std::vector<std::string> all_objects() {
+  std::vector<std::string> objects;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(kObjectDir, ec)) {
+    if (e.path().string().ends_with(".bpf.o")) objects.push_back(e.path().string());
+  }
+  std::sort(objects.begin(), objects.end());
+  return objects;
+}
+
+// The shared corpus is test data the CI must have; elsewhere its absence skips.
+bool corpus_present() {
+  return fs::is_directory(kCorpus) && all_objects().size() == 61;
+}
+#define REQUIRE_CORPUS()                                                                    \
+  do {                                                                                      \
+    if (!corpus_present()) {                                                                \
+      if (test::running_in_ci()) FAIL() << "shared corpus missing under " << kShared;       \
+      GTEST_SKIP() << "shared corpus not found under " << kShared;                          \
+    }                                                                                       \
+  } while (0)
+
+CommandResult btfgen_build(std::vector<std::string> args) {
+  args.insert(args.begin(), {BTFGEN_BINARY, "build"});
+  return run_command(args);
+}
+
+std::vector<std::string> with_objects(std::vector<std::string> args, const std::vector<std::string>& objects) {
+  for (const auto& o : objects) {
+    args.push_back("--obj");
+    args.push_back(o);
+  }
+  return args;
+}
+
+// Copies corpus kernel REL to ARCHIVE/DEST_REL (writable copy).
+void add_kernel(const std::string& archive, const std::string& rel, const std::string& dest_rel) {
+  const fs::path dest = fs::path(archive) / dest_rel;
+  fs::create_directories(dest.parent_path());
+  fs::remove(dest);
+  fs::copy_file(kCorpus + "/" + rel, dest);
+  fs::permissions(dest, fs::perms::owner_write, fs::perm_options::add);
+}
+
+std::vector<std::string> btf_files(const std::string& root) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(root, ec)) {
+    if (e.is_regular_file() && e.path().string().ends_with(".btf")) {
+      files.push_back(fs::relative(e.path(), root).string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<std::string> temp_files(const std::string& root) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(root, ec)) {
+    if (e.path().filename().string().find(".tmp.") != std::string::npos) files.push_back(e.path().string());
+  }
+  return files;
+}
+
+struct FileId {
+  ino_t inode = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileId&) const = default;
+};
+FileId file_id(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+  return {st.st_ino, int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+std::string read_text(const std::string& path) {
+  const auto bytes = test::read_file_bytes(path);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// "N written" etc. from the closing summary line.
+std::string summary_line(const CommandResult& r) {
+  const auto pos = r.out.rfind("btfgen build: ");
+  return pos == std::string::npos ? std::string() : r.out.substr(pos, r.out.find('\n', pos) - pos);
+}
+
+// bpftool's tree for ARCH over the corpus with all objects, made once per test process.
+std::string reference_tree(const std::string& bpftool_reference, const std::string& arch) {
+  static std::map<std::string, std::unique_ptr<TempDir>> cache;
+  auto& dir = cache[arch];
+  if (!dir) {
+    dir = std::make_unique<TempDir>();
+    std::vector<std::string> args = {bpftool_reference, "-j", std::to_string(std::max(1u, std::thread::hardware_concurrency())),
+                                     kCorpus, arch, dir->file("ref")};
+    const auto objects = all_objects();
+    args.insert(args.end(), objects.begin(), objects.end());
+    const auto r = run_command(args);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  return dir->file("ref");
+}
+
+void expect_corpus_equals_bpftool(const std::string& arch) {
+  BTFGEN_REQUIRE_TOOL(bpftool, "bpftool");
+  const std::string ref = reference_tree(kShared + "/tools/bpftool-reference", arch);
+  const size_t ref_failed = [&] {
+    const std::string failed = read_text(ref + "/FAILED.tsv");
+    return static_cast<size_t>(std::count(failed.begin(), failed.end(), '\n'));
+  }();
+
+  TempDir out;
+  const auto r = btfgen_build(with_objects({"--archive", kCorpus, "--arch", arch, "--output", out.file("btfs"),
+                                            "--jobs", "2"},
+                                           all_objects()));
+  EXPECT_EQ(r.exit_code, ref_failed ? 1 : 0) << r.out << r.err;
+  EXPECT_NE(summary_line(r).find(std::to_string(ref_failed) + " failed"), std::string::npos) << r.out;
+
+  const auto cmp = run_command({kShared + "/tools/compare-trees", ref, out.file("btfs")});
+  EXPECT_EQ(cmp.exit_code, 0) << cmp.out << cmp.err;
+  EXPECT_NE(cmp.out.find("different: 0, missing: 0, extra: 0"), std::string::npos) << cmp.out;
+  EXPECT_GT(btf_files(out.file("btfs")).size(), 0u);
+}
+
+TEST(BuildCorpus, X86_64EqualsBpftoolTree) {
+  REQUIRE_CORPUS();
+  expect_corpus_equals_bpftool("x86_64");
+}
+
+TEST(BuildCorpus, Arm64EqualsBpftoolTree) {
+  REQUIRE_CORPUS();
+  expect_corpus_equals_bpftool("arm64");
+}
+
+TEST(BuildCorpus, UnchangedRebuildRewritesNothing) {
+  REQUIRE_CORPUS();
+  TempDir out;
+  const auto args = with_objects({"--archive", kCorpus, "--arch", "x86_64", "--output", out.file("btfs")}, all_objects());
+  const auto first = btfgen_build(args);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  const auto files = btf_files(out.file("btfs"));
+  ASSERT_EQ(files.size(), 25u);
+  std::map<std::string, FileId> before;
+  for (const auto& f : files) before[f] = file_id(out.file("btfs/" + f));
+  const FileId state_before = file_id(out.file("btfs/.btfgen-state-x86_64.tsv"));
+
+  const auto second = btfgen_build(args);
+  EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_NE(summary_line(second).find("25 kernels found, 0 written, 25 unchanged, 0 failed, 0 removed"),
+            std::string::npos)
+      << second.out;
+  for (const auto& f : files) EXPECT_EQ(file_id(out.file("btfs/" + f)), before[f]) << f;
+  EXPECT_EQ(file_id(out.file("btfs/.btfgen-state-x86_64.tsv")), state_before);
+}
+
+// ---- walker ----------------------------------------------------------------------------------
+
+std::vector<std::string> relatives(const ArchiveWalk& walk, bool selected_only = false) {
+  std::vector<std::string> out;
+  for (const auto& k : walk.kernels) {
+    if (!selected_only || k.selected) out.push_back(k.output_relative);
+  }
+  return out;
+}
+
+TEST(ArchiveWalker, AliasesFindTheSameKernels) {
+  REQUIRE_CORPUS();
+  const auto x86 = relatives(walk_archive(kCorpus, "x86_64"));
+  EXPECT_EQ(x86.size(), 25u);
+  EXPECT_EQ(relatives(walk_archive(kCorpus, "amd64")), x86);
+  EXPECT_EQ(relatives(walk_archive(kCorpus, "x86")), x86);
+  const auto arm = relatives(walk_archive(kCorpus, "arm64"));
+  EXPECT_EQ(arm.size(), 45u);  // arm64 and aarch64 directories both
+  EXPECT_EQ(relatives(walk_archive(kCorpus, "aarch64")), arm);
+  EXPECT_TRUE(std::is_sorted(arm.begin(), arm.end()));
+  EXPECT_NE(std::find(arm.begin(), arm.end(), "kylin/V10/aarch64/4.19.90-52.22.v2207.ky10.aarch64.btf"), arm.end());
+  const auto walk = walk_archive(kCorpus, "riscv64");
+  EXPECT_TRUE(walk.kernels.empty());
+  EXPECT_EQ(walk.arch_dirs, (std::vector<std::string>{"aarch64", "arm64", "x86_64"}));
+}
+
+TEST(ArchiveWalker, AnyDepthPlainBtfHiddenDirsAndTarballPreference) {
+  TempDir archive;
+  auto touch = [&](const std::string& rel) {
+    fs::create_directories(fs::path(archive.file(rel)).parent_path());
+    std::ofstream(archive.file(rel)) << "x";
+  };
+  touch("x86_64/top.btf.tar.xz");                 // arch dir at the root
+  touch("1/x86_64/stray.btf.tar.xz");             // btfhub's stray 1/x86_64
+  touch("a/b/c/d/amd64/deep.btf");                // plain .btf, deep, alias
+  touch("a/b/x86_64/both.btf");                   // both forms: the tarball wins
+  touch("a/b/x86_64/both.btf.tar.xz");
+  touch("a/b/x86_64/readme.txt");                 // not a kernel
+  touch("a/b/x86_64/sub/nested.btf.tar.xz");      // parent is not an arch dir
+  touch(".git/x86_64/hidden.btf.tar.xz");         // hidden tree
+  touch("a/b/x86_64/.both.btf.tmp.123456");       // temp file of an interrupted writer
+  touch("out/x86_64/old.btf");                    // the output dir inside the archive
+  const auto walk = walk_archive(archive.path(), "x86_64", {}, {}, archive.file("out"));
+  EXPECT_EQ(relatives(walk), (std::vector<std::string>{"1/x86_64/stray.btf", "a/b/c/d/amd64/deep.btf",
+                                                       "a/b/x86_64/both.btf", "x86_64/top.btf"}));
+  for (const auto& k : walk.kernels) {
+    if (k.output_relative == "a/b/x86_64/both.btf") {
+      EXPECT_EQ(k.input_relative, "a/b/x86_64/both.btf.tar.xz");
+    }
+    EXPECT_EQ(k.input_size, 1u);
+  }
+  EXPECT_THROW(walk_archive(archive.file("missing"), "x86_64"), Error);
+}
+
+TEST(ArchiveWalker, IncludeAndExcludeGlobs) {
+  REQUIRE_CORPUS();
+  const auto walk = walk_archive(kCorpus, "arm64", {"debian/*", "kylin/*"}, {"*-rt-*", "*v2207*"});
+  const auto selected = relatives(walk, true);
+  EXPECT_EQ(walk.kernels.size(), 45u);  // filtered-out kernels are still known (not "gone")
+  EXPECT_EQ(walk.selected_count(), selected.size());
+  ASSERT_FALSE(selected.empty());
+  for (const auto& rel : selected) {
+    EXPECT_TRUE(rel.starts_with("debian/") || rel.starts_with("kylin/")) << rel;
+    EXPECT_EQ(rel.find("-rt-"), std::string::npos) << rel;
+    EXPECT_EQ(rel.find("v2207"), std::string::npos) << rel;
+  }
+  EXPECT_NE(std::find(selected.begin(), selected.end(), "kylin/V10/aarch64/4.19.90-24.4.v2101.ky10.aarch64.btf"),
+            selected.end());
+  // A glob also matches the input name, with its .tar.xz.
+  EXPECT_EQ(walk_archive(kCorpus, "x86_64", {"*bclinux*.btf.tar.xz"}).selected_count(), 1u);
+}
+
+// ---- CLI over small archives -------------------------------------------------------------------
+
+TEST(BuildCli, AliasDirectoriesAreKeptInTheOutputPath) {
+  REQUIRE_CORPUS();
+  TempDir t;
+  add_kernel(t.file("a"), kBclinux, "distro/1/amd64/k.btf.tar.xz");
+  add_kernel(t.file("a"), kBclinux, "1/x86_64/k.btf.tar.xz");
+  add_kernel(t.file("a"), kKylinA, "other/1/aarch64/k.btf.tar.xz");
+  const std::string obj = kObjectDir + "/biolatency.bpf.o";
+  const auto r = btfgen_build({"--archive", t.file("a"), "--arch", "x86", "--obj", obj, "--output", t.file("o")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(btf_files(t.file("o")), (std::vector<std::string>{"1/x86_64/k.btf", "distro/1/amd64/k.btf"}));
+  EXPECT_EQ(test::read_file_bytes(t.file("o/1/x86_64/k.btf")), test::read_file_bytes(t.file("o/distro/1/amd64/k.btf")));
+
+  const auto arm = btfgen_build({"--archive", t.file("a"), "--arch", "arm64", "--obj", obj, "--output", t.file("o")});
+  ASSERT_EQ(arm.exit_code, 0) << arm.out << arm.err;
+  // A run for another arch in the same output dir keeps the first arch's outputs (separate state).
+  EXPECT_EQ(btf_files(t.file("o")),
+            (std::vector<std::string>{"1/x86_64/k.btf", "distro/1/amd64/k.btf", "other/1/aarch64/k.btf"}));
+}
+
+TEST(BuildCli, FiltersChooseTheKernelsBuilt) {
+  REQUIRE_CORPUS();
+  TempDir out;
+  const auto r = btfgen_build({"--archive", kCorpus, "--arch", "aarch64", "--include", "kylin/*", "--include",
+                               "centos/*", "--exclude", "*v2207*", "--obj", kObjectDir + "/biolatency.bpf.o",
+                               "--output", out.path()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(btf_files(out.path()),
+            (std::vector<std::string>{"centos/8/aarch64/4.18.0-147.5.1.el8_1.aarch64.btf",
+                                      "kylin/V10/aarch64/4.19.90-24.4.v2101.ky10.aarch64.btf",
+                                      "kylin/V10/aarch64/4.19.90-25.41.v2101.ky10.aarch64.btf"}));
+  EXPECT_NE(summary_line(r).find("3 kernels found, 3 written"), std::string::npos) << r.out;
+
+  // Narrowing the filter later does not delete what the other kernels produced: they did not leave
+  // the archive.
+  const auto narrower = btfgen_build({"--archive", kCorpus, "--arch", "aarch64", "--include", "kylin/*",
+                                      "--obj", kObjectDir + "/biolatency.bpf.o", "--output", out.path()});
+  ASSERT_EQ(narrower.exit_code, 0) << narrower.out << narrower.err;
+  EXPECT_NE(summary_line(narrower).find("0 removed"), std::string::npos) << narrower.out;
+  EXPECT_TRUE(test::file_exists(out.file("centos/8/aarch64/4.18.0-147.5.1.el8_1.aarch64.btf")));
+}
+
+struct Manifest {
+  std::string text;
+  // The one-line entry of REL ("" when absent).
+  std::string entry(const std::string& rel) const {
+    const auto pos = text.find("{\"path\": \"" + rel + "\"");
+    if (pos == std::string::npos) return {};
+    std::string line = text.substr(pos, text.find('\n', pos) - pos);
+    if (line.ends_with(",")) line.pop_back();
+    return line;
+  }
+};
+
+TEST(BuildCli, IncrementalObjectTarballAndRemovedKernel) {
+  REQUIRE_CORPUS();
+  TempDir t;
+  const std::string a = t.file("archive"), o = t.file("out"), m = t.file("m.json");
+  add_kernel(a, kKylinA, "kylin/V10/aarch64/a.btf.tar.xz");
+  add_kernel(a, kKylinB, "kylin/V10/aarch64/b.btf.tar.xz");
+  add_kernel(a, kKylinC, "gone/1/aarch64/c.btf.tar.xz");
+  const std::string obj = t.file("obj.bpf.o");
+  fs::copy_file(kObjectDir + "/biolatency.bpf.o", obj);
+  fs::permissions(obj, fs::perms::owner_write, fs::perm_options::add);
+  const std::vector<std::string> base = {"--archive", a, "--arch", "arm64", "--output", o, "--json", m, "--obj", obj};
+  const std::vector<std::string> outs = {"gone/1/aarch64/c.btf", "kylin/V10/aarch64/a.btf", "kylin/V10/aarch64/b.btf"};
+  auto ids = [&] {
+    std::map<std::string, FileId> m;
+    for (const auto& f : btf_files(o)) m[f] = file_id(o + "/" + f);
+    return m;
+  };
+
+  auto r = btfgen_build(base);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_EQ(btf_files(o), outs);
+  const auto first = ids();
+
+  // 1. Nothing changed: everything from the state, nothing rewritten.
+  r = btfgen_build(base);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(summary_line(r).find("3 kernels found, 0 written, 3 unchanged"), std::string::npos) << r.out;
+  EXPECT_EQ(ids(), first);
+  Manifest manifest{read_text(m)};
+  for (const auto& f : outs) EXPECT_NE(manifest.entry(f).find("\"status\": \"unchanged\", \"cached\": true"), std::string::npos) << f;
+
+  // 2. The object's bytes changed (trailing padding) but not what it needs: every kernel is rebuilt,
+  //    none rewritten.
+  { std::ofstream(obj, std::ios::app | std::ios::binary) << std::string(64, '\0'); }
+  r = btfgen_build(base);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(summary_line(r).find("0 written, 3 unchanged"), std::string::npos) << r.out;
+  EXPECT_EQ(ids(), first);
+  manifest = Manifest{read_text(m)};
+  for (const auto& f : outs) EXPECT_NE(manifest.entry(f).find("\"status\": \"unchanged\", \"cached\": false"), std::string::npos) << f;
+
+  // 3. Another object joins: outputs change and are rewritten.
+  auto more = base;
+  more.insert(more.end(), {"--obj", kObjectDir + "/execsnoop.bpf.o"});
+  r = btfgen_build(more);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(summary_line(r).find("3 written, 0 unchanged"), std::string::npos) << r.out;
+  const auto second = ids();
+  for (const auto& f : outs) EXPECT_NE(second.at(f).inode, first.at(f).inode) << f;
+
+  // 4. One tarball changed (now holds another kernel): only that kernel is rebuilt and rewritten.
+  add_kernel(a, kKylinC, "kylin/V10/aarch64/a.btf.tar.xz");
+  r = btfgen_build(more);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  manifest = Manifest{read_text(m)};
+  EXPECT_NE(manifest.entry("kylin/V10/aarch64/a.btf").find("\"status\": \"written\", \"cached\": false"), std::string::npos) << manifest.text;
+  EXPECT_NE(manifest.entry("kylin/V10/aarch64/b.btf").find("\"cached\": true"), std::string::npos) << manifest.text;
+  EXPECT_NE(manifest.entry("gone/1/aarch64/c.btf").find("\"cached\": true"), std::string::npos) << manifest.text;
+  EXPECT_EQ(test::read_file_bytes(o + "/kylin/V10/aarch64/a.btf"), test::read_file_bytes(o + "/gone/1/aarch64/c.btf"));
+
+  // 5. A kernel left the archive: its output is removed (and its now-empty directories), and said so.
+  fs::remove(a + "/gone/1/aarch64/c.btf.tar.xz");
+  r = btfgen_build(more);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(summary_line(r).find("2 kernels found, 0 written, 2 unchanged, 0 failed, 1 removed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("removed gone/1/aarch64/c.btf"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(o + "/gone"));
+  manifest = Manifest{read_text(m)};
+  EXPECT_NE(manifest.entry("gone/1/aarch64/c.btf").find("\"status\": \"removed\""), std::string::npos) << manifest.text;
+
+  // 6. An output deleted or edited by hand is rebuilt.
+  fs::remove(o + "/kylin/V10/aarch64/b.btf");
+  r = btfgen_build(more);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(summary_line(r).find("1 written, 1 unchanged"), std::string::npos) << r.out;
+  EXPECT_TRUE(test::file_exists(o + "/kylin/V10/aarch64/b.btf"));
+  EXPECT_TRUE(temp_files(o).empty());
+}
+
+TEST(BuildCli, CorruptTarballFailsAloneAndAllowFailuresExitsZero) {
+  REQUIRE_CORPUS();
+  TempDir t;
+  const std::string a = t.file("archive"), o = t.file("out");
+  add_kernel(a, kKylinA, "kylin/V10/aarch64/a.btf.tar.xz");
+  add_kernel(a, kKylinB, "kylin/V10/aarch64/b.btf.tar.xz");
+  fs::create_directories(a + "/broken/1/arm64");
+  std::ofstream(a + "/broken/1/arm64/garbage.btf.tar.xz") << std::string(4096, 'x');
+  const std::vector<std::string> args = {"--archive", a, "--arch", "arm64", "--output", o, "--jobs", "2",
+                                         "--obj", kObjectDir + "/biolatency.bpf.o", "--obj", kObjectDir + "/opensnoop.bpf.o"};
+  auto r = btfgen_build(args);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(btf_files(o), (std::vector<std::string>{"kylin/V10/aarch64/a.btf", "kylin/V10/aarch64/b.btf"}));
+  EXPECT_NE(r.out.find("failed  broken/1/arm64/garbage.btf: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("garbage.btf.tar.xz"), std::string::npos) << r.out;  // the reason names the file
+  EXPECT_NE(summary_line(r).find("3 kernels found, 2 written, 0 unchanged, 1 failed"), std::string::npos) << r.out;
+
+  auto allowed = args;
+  allowed.push_back("--allow-failures");
+  r = btfgen_build(allowed);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("failed  broken/1/arm64/garbage.btf: "), std::string::npos) << r.out;  // still reported
+  EXPECT_TRUE(temp_files(o).empty());
+}
+
+TEST(BuildCli, JsonManifestDescribesEveryKernel) {
+  REQUIRE_CORPUS();
+  TempDir t;
+  const std::string a = t.file("archive"), o = t.file("out"), m = t.file("manifest.json");
+  add_kernel(a, kBclinux, "bclinux/21.10U3/x86_64/k1.btf.tar.xz");
+  add_kernel(a, kBclinux, "x/1/amd64/k\"quoted\".btf.tar.xz");
+  fs::create_directories(a + "/bad/1/x86_64");
+  std::ofstream(a + "/bad/1/x86_64/empty.btf.tar.xz");
+  const auto r = btfgen_build({"--archive", a, "--arch", "x86_64", "--output", o, "--json", m,
+                               "--obj", kObjectDir + "/tcpconnect.bpf.o"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const Manifest manifest{read_text(m)};
+  EXPECT_NE(manifest.text.find("\"format\": \"btfgen-build-manifest\""), std::string::npos);
+  EXPECT_NE(manifest.text.find("\"hash\": \"sha256\""), std::string::npos);
+  EXPECT_NE(manifest.text.find("\"summary\": {\"found\": 3, \"written\": 2, \"unchanged\": 0, \"failed\": 1, \"removed\": 0"),
+            std::string::npos) << manifest.text;
+  for (const std::string rel : {"bclinux/21.10U3/x86_64/k1.btf", "x/1/amd64/k\"quoted\".btf"}) {
+    const auto bytes = test::read_file_bytes(o + "/" + rel);
+    std::string escaped = rel;
+    if (const auto q = escaped.find('"'); q != std::string::npos) escaped = "x/1/amd64/k\\\"quoted\\\".btf";
+    EXPECT_EQ(manifest.entry(escaped),
+              "{\"path\": \"" + escaped + "\", \"status\": \"written\", \"cached\": false, \"size\": " +
+                  std::to_string(bytes.size()) + ", \"sha256\": \"" + sha256_hex(bytes) + "\", \"error\": null}")
+        << manifest.text;
+  }
+  const auto failed = manifest.entry("bad/1/x86_64/empty.btf");
+  EXPECT_NE(failed.find("\"status\": \"failed\""), std::string::npos) << failed;
+  EXPECT_NE(failed.find("\"error\": \"" + a + "/bad/1/x86_64/empty.btf.tar.xz: "), std::string::npos) << failed;
+
+  std::string python;
+  if (!(python = test::find_tool("python3")).empty()) {
+    const auto check = run_command({python, "-c",
+                                    "import json,sys; d=json.load(open(sys.argv[1])); "
+                                    "assert [k['status'] for k in d['kernels']] == ['failed','written','written'], d",
+                                    m});
+    EXPECT_EQ(check.exit_code, 0) << check.err;
+  }
+}
+
+TEST(BuildCli, SetupErrorsComeBeforeAnyWork) {
+  REQUIRE_CORPUS();
+  TempDir t;
+  const std::string obj = kObjectDir + "/biolatency.bpf.o";
+  auto r = btfgen_build({"--archive", t.file("nope"), "--arch", "x86_64", "--obj", obj, "--output", t.file("o")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE((r.out + r.err).find("git submodule update --init --depth 1 btfhub-archive"), std::string::npos) << r.out << r.err;
+
+  r = btfgen_build({"--archive", kCorpus, "--arch", "s390x", "--obj", obj, "--output", t.file("o")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE((r.out + r.err).find("arch directories found: aarch64, arm64, x86_64"), std::string::npos) << r.out << r.err;
+
+  std::ofstream(t.file("not-bpf.o")) << "hello";
+  r = btfgen_build({"--archive", kCorpus, "--arch", "x86_64", "--obj", obj, "--obj", t.file("not-bpf.o"),
+                    "--output", t.file("o")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE((r.out + r.err).find(t.file("not-bpf.o")), std::string::npos) << r.out << r.err;
+
+  r = btfgen_build({"--archive", kCorpus, "--arch", "x86_64", "--include", "nothing/*", "--obj", obj,
+                    "--output", t.file("o")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE((r.out + r.err).find("none passes --include/--exclude"), std::string::npos) << r.out << r.err;
+  EXPECT_FALSE(fs::exists(t.file("o")));  // no work was done
+}
+
+// Ctrl-C: exit 130, no temporary or partial file, and the next run finishes the job.
+TEST(BuildCli, InterruptLeavesNoPartialFile) {
+  REQUIRE_CORPUS();
+  TempDir t;
+  const std::string o = t.file("out"), m = t.file("m.json");
+  std::vector<std::string> args = with_objects({BTFGEN_BINARY, "build", "--archive", kCorpus, "--arch", "arm64",
+                                                "--output", o, "--jobs", "1"},
+                                               all_objects());
+  std::vector<char*> argv;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // Interrupt once the first output is in place (45 kernels one at a time: most are still to do).
+  for (int i = 0; i < 6000 && btf_files(o).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_TRUE(temp_files(o).empty());
+  const size_t done_before = btf_files(o).size();
+  EXPECT_GE(done_before, 1u);
+  EXPECT_LT(done_before, 45u);
+
+  args.erase(args.begin(), args.begin() + 2);
+  args.insert(args.end(), {"--json", m});
+  const auto r = btfgen_build(args);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(btf_files(o).size(), 45u);
+  // Every output, including those from the interrupted run, is whole: its bytes hash as recorded.
+  const Manifest manifest{read_text(m)};
+  for (const auto& f : btf_files(o)) {
+    EXPECT_NE(manifest.entry(f).find("\"sha256\": \"" + sha256_hex(test::read_file_bytes(o + "/" + f)) + "\""),
+              std::string::npos)
+        << f;
+  }
+}
+
+// ---- state file and hash -------------------------------------------------------------------------
+
+TEST(BuildState, RoundTripAndNoRewriteWhenEqual) {
+  TempDir t;
+  std::vector<StateEntry> entries(2);
+  entries[0] = {"z/x86_64/b.btf", "f1", 10, 20, false, 30, 40, "abc", ""};
+  entries[1] = {"a/x86_64/a.btf", "f2", 11, 21, true, 0, 0, "", "bad\ttarball\nsecond line"};
+  const std::string path = state_file_path(t.path(), "amd64");
+  EXPECT_EQ(path, t.path() + "/.btfgen-state-x86_64.tsv");
+  write_state(path, entries);
+  const auto back = read_state(path);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].output_relative, "a/x86_64/a.btf");  // sorted
+  EXPECT_TRUE(back[0].failed);
+  EXPECT_EQ(back[0].error, "bad tarball second line");
+  EXPECT_EQ(back[1].output_relative, "z/x86_64/b.btf");
+  EXPECT_EQ(back[1].fingerprint, "f1");
+  EXPECT_EQ(back[1].input_size, 10u);
+  EXPECT_EQ(back[1].input_mtime_ns, 20);
+  EXPECT_EQ(back[1].output_size, 30u);
+  EXPECT_EQ(back[1].output_mtime_ns, 40);
+  EXPECT_EQ(back[1].output_sha256, "abc");
+
+  const FileId before = file_id(path);
+  write_state(path, back);
+  EXPECT_EQ(file_id(path), before);
+
+  std::ofstream(t.file("garbage.tsv")) << "not a state file\n";
+  EXPECT_TRUE(read_state(t.file("garbage.tsv")).empty());
+  EXPECT_TRUE(read_state(t.file("missing.tsv")).empty());
+}
+
+TEST(BuildState, FingerprintFollowsObjectBytesAndOrder) {
+  TempDir t;
+  std::ofstream(t.file("a")) << "one";
+  std::ofstream(t.file("b")) << "two";
+  std::ofstream(t.file("a2")) << "one";
+  const auto ab = object_set_fingerprint({t.file("a"), t.file("b")});
+  EXPECT_EQ(ab.size(), 64u);
+  EXPECT_EQ(object_set_fingerprint({t.file("a2"), t.file("b")}), ab);  // paths do not matter
+  EXPECT_NE(object_set_fingerprint({t.file("b"), t.file("a")}), ab);
+  EXPECT_NE(object_set_fingerprint({t.file("a")}), ab);
+  EXPECT_THROW(object_set_fingerprint({t.file("missing")}), Error);
+}
+
+TEST(BuildState, Sha256KnownVectors) {
+  EXPECT_EQ(sha256_hex({}), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const std::string abc = "abc";
+  EXPECT_EQ(sha256_hex(std::span(reinterpret_cast<const uint8_t*>(abc.data()), abc.size())),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  EXPECT_EQ(sha256_hex(std::span(reinterpret_cast<const uint8_t*>(two_blocks.data()), two_blocks.size())),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+}  // namespace
+}  // namespace btfgen
