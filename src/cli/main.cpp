@@ -1,5 +1,6 @@
 // btfgen: minimized BTF for BPF CO-RE objects, for one kernel (`min`) or a btfhub archive (`build`).
 #include <bpf/libbpf.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -41,13 +42,18 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   btfgen::cli::add_min_command(app, exit_code);
   btfgen::cli::add_build_command(app, exit_code);
+  // Diagnostics go to stderr so stdout stays clean for pipelines.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("btfgen"));
   spdlog::set_pattern("%v");
   libbpf_set_print(libbpf_print);
   app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int status = app.exit(e);
+    // `min` is a drop-in for bpftool, which exits 255 on a usage error.
+    const CLI::App_p min = app.get_subcommand_ptr("min");
+    return status != 0 && min != nullptr && min->parsed() ? 255 : status;
   }
   return exit_code;
 }
