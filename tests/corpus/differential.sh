@@ -2,13 +2,16 @@
 # differential.sh: `btfgen min` against `bpftool gen min_core_btf` over the shared corpus.
 #
 #   differential.sh [--btfgen PATH] [--corpus DIR] [--sets merged|single|all]
-#                   [--arch x86_64|arm64|all] [--jobs N] [--keep DIR]
+#                   [--arch x86_64|arm64|all] [--kernels REGEX] [--exclude-kernels REGEX]
+#                   [--jobs N] [--keep DIR]
 #
 # For every kernel tarball under CORPUS/btfhub whose arch directory matches ARCH (x86_64 also
-# matches x86/amd64, arm64 also matches aarch64), the tarball is decompressed once (xz -dc) and,
-# for every object set, bpftool minimizes the decompressed .btf while btfgen is given the TARBALL
-# itself (so its in-memory decompression is what is tested). Object sets: "merged" is all objects
-# of CORPUS/objects/libbpf-tools in one run, "single" is each object alone.
+# matches x86/amd64, arm64 also matches aarch64) and whose path relative to btfhub/ matches the
+# --kernels extended regex and not --exclude-kernels, the tarball is decompressed once (xz -dc).
+# Then, for every object set, bpftool minimizes the decompressed .btf while btfgen is given the
+# TARBALL itself, so that its in-memory decompression is what is tested. Object sets: "merged" is
+# all objects of CORPUS/objects/libbpf-tools in one run, "single" is each object alone.
+# --keep DIR saves both outputs and both logs of every mismatch under DIR.
 #
 # A comparison agrees when both outputs are byte-identical, or when both tools fail (and btfgen
 # left no output file). Anything else is a mismatch, reported with a `bpftool btf dump` diff.
@@ -145,15 +148,19 @@ sets=all
 arch=all
 jobs=2
 keep=
+include='.'
+exclude=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --btfgen) btfgen=$2; shift 2 ;;
     --corpus) corpus=$2; shift 2 ;;
     --sets) sets=$2; shift 2 ;;
     --arch) arch=$2; shift 2 ;;
+    --kernels) include=$2; shift 2 ;;
+    --exclude-kernels) exclude=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "differential.sh: unknown argument '$1' (see --help)" >&2; exit 1 ;;
   esac
 done
@@ -194,11 +201,21 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/results"
 
 find "$corpus/objects/libbpf-tools" -maxdepth 1 -type f -name '*.o' | sort > "$work/objects.list"
-mapfile -t kernels < <(find "$corpus/btfhub" -type f -name '*.btf.tar.xz' \
-  | grep -E "/($arch_pattern)/[^/]+\.btf\.tar\.xz$" | sort)
+mapfile -t kernels < <(find "$corpus/btfhub" -type f -name '*.btf.tar.xz' | sort \
+  | grep -E "/($arch_pattern)/[^/]+\.btf\.tar\.xz$" \
+  | while IFS= read -r k; do
+      rel=${k#"$corpus/btfhub/"}
+      if [[ $rel =~ $include ]] && { [[ -z $exclude ]] || ! [[ $rel =~ $exclude ]]; }; then
+        printf '%s\n' "$k"
+      fi
+    done)
 object_count=$(wc -l < "$work/objects.list")
 (( object_count > 0 )) || unavailable "no objects in $corpus/objects/libbpf-tools"
-(( ${#kernels[@]} > 0 )) || unavailable "no kernel tarballs for arch '$arch' under $corpus/btfhub"
+if (( ${#kernels[@]} == 0 )); then
+  echo "corpus differential: ERROR: no kernel tarballs for arch '$arch' (kernels '$include'," \
+    "excluding '$exclude') under $corpus/btfhub" >&2
+  exit 1
+fi
 
 : > "$work/sets.list"
 [[ $sets == merged || $sets == all ]] && echo merged >> "$work/sets.list"
