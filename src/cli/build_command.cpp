@@ -1,6 +1,7 @@
 // `btfgen build`: the CLI face of btfgen::run_build — options, checks before any work, the progress
 // bar, Ctrl-C, the closing summary and the exit status. The work itself is in the core.
 #include <fmt/format.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -143,6 +144,12 @@ class ProgressBar {
 
 int run(const BuildArgs& args) {
   const auto started = std::chrono::steady_clock::now();
+  // Each kernel needs a few multi-MB buffers (decompressed BTF, its parsed copy). glibc would mmap
+  // and munmap them per kernel, paying page faults every time (measured: 0.20 s of 1.6 s CPU for
+  // 25 kernels); keeping them in the heap for reuse leaves only decompression as the cost. Peak
+  // memory is unchanged: it is still about --jobs kernels.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   InterruptGuard interrupts;
 
   // Everything that can be wrong with the setup is said before any kernel is touched.
