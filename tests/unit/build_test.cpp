@@ -122,9 +122,11 @@ std::string read_text(const std::string& path) {
 }
 
 // "N written" etc. from the closing summary line.
+// (Diagnostics go to stderr; stdout is accepted too.)
 std::string summary_line(const CommandResult& r) {
-  const auto pos = r.out.rfind("btfgen build: ");
-  return pos == std::string::npos ? std::string() : r.out.substr(pos, r.out.find('\n', pos) - pos);
+  const std::string all = r.out + r.err;
+  const auto pos = all.rfind("btfgen build: ");
+  return pos == std::string::npos ? std::string() : all.substr(pos, all.find('\n', pos) - pos);
 }
 
 // bpftool's tree for ARCH over the corpus with all objects, made once per test process.
@@ -156,7 +158,7 @@ void expect_corpus_equals_bpftool(const std::string& arch) {
                                             "--jobs", "2"},
                                            all_objects()));
   EXPECT_EQ(r.exit_code, ref_failed ? 1 : 0) << r.out << r.err;
-  EXPECT_NE(summary_line(r).find(std::to_string(ref_failed) + " failed"), std::string::npos) << r.out;
+  EXPECT_NE(summary_line(r).find(std::to_string(ref_failed) + " failed"), std::string::npos) << r.out << r.err;
 
   const auto cmp = run_command({kShared + "/tools/compare-trees", ref, out.file("btfs")});
   EXPECT_EQ(cmp.exit_code, 0) << cmp.out << cmp.err;
@@ -299,7 +301,7 @@ TEST(BuildCli, FiltersChooseTheKernelsBuilt) {
             (std::vector<std::string>{"centos/8/aarch64/4.18.0-147.5.1.el8_1.aarch64.btf",
                                       "kylin/V10/aarch64/4.19.90-24.4.v2101.ky10.aarch64.btf",
                                       "kylin/V10/aarch64/4.19.90-25.41.v2101.ky10.aarch64.btf"}));
-  EXPECT_NE(summary_line(r).find("3 kernels found, 3 written"), std::string::npos) << r.out;
+  EXPECT_NE(summary_line(r).find("3 kernels found, 3 written"), std::string::npos) << r.out << r.err;
 
   // Narrowing the filter later does not delete what the other kernels produced: they did not leave
   // the archive.
@@ -348,7 +350,7 @@ TEST(BuildCli, IncrementalObjectTarballAndRemovedKernel) {
   // 1. Nothing changed: everything from the state, nothing rewritten.
   r = btfgen_build(base);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(summary_line(r).find("3 kernels found, 0 written, 3 unchanged"), std::string::npos) << r.out;
+  EXPECT_NE(summary_line(r).find("3 kernels found, 0 written, 3 unchanged"), std::string::npos) << r.out << r.err;
   EXPECT_EQ(ids(), first);
   Manifest manifest{read_text(m)};
   for (const auto& f : outs) EXPECT_NE(manifest.entry(f).find("\"status\": \"unchanged\", \"cached\": true"), std::string::npos) << f;
@@ -358,7 +360,7 @@ TEST(BuildCli, IncrementalObjectTarballAndRemovedKernel) {
   { std::ofstream(obj, std::ios::app | std::ios::binary) << std::string(64, '\0'); }
   r = btfgen_build(base);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(summary_line(r).find("0 written, 3 unchanged"), std::string::npos) << r.out;
+  EXPECT_NE(summary_line(r).find("0 written, 3 unchanged"), std::string::npos) << r.out << r.err;
   EXPECT_EQ(ids(), first);
   manifest = Manifest{read_text(m)};
   for (const auto& f : outs) EXPECT_NE(manifest.entry(f).find("\"status\": \"unchanged\", \"cached\": false"), std::string::npos) << f;
@@ -368,7 +370,7 @@ TEST(BuildCli, IncrementalObjectTarballAndRemovedKernel) {
   more.insert(more.end(), {"--obj", kObjectDir + "/execsnoop.bpf.o"});
   r = btfgen_build(more);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(summary_line(r).find("3 written, 0 unchanged"), std::string::npos) << r.out;
+  EXPECT_NE(summary_line(r).find("3 written, 0 unchanged"), std::string::npos) << r.out << r.err;
   const auto second = ids();
   for (const auto& f : outs) EXPECT_NE(second.at(f).inode, first.at(f).inode) << f;
 
@@ -386,8 +388,8 @@ TEST(BuildCli, IncrementalObjectTarballAndRemovedKernel) {
   fs::remove(a + "/gone/1/aarch64/c.btf.tar.xz");
   r = btfgen_build(more);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(summary_line(r).find("2 kernels found, 0 written, 2 unchanged, 0 failed, 1 removed"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("removed gone/1/aarch64/c.btf"), std::string::npos) << r.out;
+  EXPECT_NE(summary_line(r).find("2 kernels found, 0 written, 2 unchanged, 0 failed, 1 removed"), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("removed gone/1/aarch64/c.btf"), std::string::npos) << r.out << r.err;
   EXPECT_FALSE(fs::exists(o + "/gone"));
   manifest = Manifest{read_text(m)};
   EXPECT_NE(manifest.entry("gone/1/aarch64/c.btf").find("\"status\": \"removed\""), std::string::npos) << manifest.text;
@@ -396,7 +398,7 @@ TEST(BuildCli, IncrementalObjectTarballAndRemovedKernel) {
   fs::remove(o + "/kylin/V10/aarch64/b.btf");
   r = btfgen_build(more);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(summary_line(r).find("1 written, 1 unchanged"), std::string::npos) << r.out;
+  EXPECT_NE(summary_line(r).find("1 written, 1 unchanged"), std::string::npos) << r.out << r.err;
   EXPECT_TRUE(test::file_exists(o + "/kylin/V10/aarch64/b.btf"));
   EXPECT_TRUE(temp_files(o).empty());
 }
@@ -414,15 +416,15 @@ TEST(BuildCli, CorruptTarballFailsAloneAndAllowFailuresExitsZero) {
   auto r = btfgen_build(args);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_EQ(btf_files(o), (std::vector<std::string>{"kylin/V10/aarch64/a.btf", "kylin/V10/aarch64/b.btf"}));
-  EXPECT_NE(r.out.find("failed  broken/1/arm64/garbage.btf: "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("garbage.btf.tar.xz"), std::string::npos) << r.out;  // the reason names the file
-  EXPECT_NE(summary_line(r).find("3 kernels found, 2 written, 0 unchanged, 1 failed"), std::string::npos) << r.out;
+  EXPECT_NE((r.out + r.err).find("failed  broken/1/arm64/garbage.btf: "), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("garbage.btf.tar.xz"), std::string::npos) << r.out << r.err;  // the reason names the file
+  EXPECT_NE(summary_line(r).find("3 kernels found, 2 written, 0 unchanged, 1 failed"), std::string::npos) << r.out << r.err;
 
   auto allowed = args;
   allowed.push_back("--allow-failures");
   r = btfgen_build(allowed);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("failed  broken/1/arm64/garbage.btf: "), std::string::npos) << r.out;  // still reported
+  EXPECT_NE((r.out + r.err).find("failed  broken/1/arm64/garbage.btf: "), std::string::npos) << r.out << r.err;  // still reported
   EXPECT_TRUE(temp_files(o).empty());
 }
 
