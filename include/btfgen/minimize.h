@@ -24,10 +24,13 @@ class ObjectSet {
   // Essential (flavor-stripped) names of every local type a relocation searches candidates for.
   // Views point into the objects' string sections.
   const std::unordered_set<std::string_view>& wanted_names() const { return wanted_names_; }
+  // Bit k set when some relocation's local root has BTF kind k.
+  uint32_t wanted_kinds() const { return wanted_kinds_; }
 
  private:
   std::vector<BpfObject> objects_;
   std::unordered_set<std::string_view> wanted_names_;
+  uint32_t wanted_kinds_ = 0;
 };
 
 // Minimized BTF bytes for TARGET, byte-identical to bpftool 7.1.0's output.

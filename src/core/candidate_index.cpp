@@ -6,12 +6,15 @@
 
 namespace btfgen {
 
-CandidateIndex::CandidateIndex(const struct btf* target, const std::unordered_set<std::string_view>& wanted)
-    : target_(target), wanted_(&wanted) {
+CandidateIndex::CandidateIndex(const struct btf* target, const std::unordered_set<std::string_view>& wanted,
+                               uint32_t kinds)
+    : target_(target), wanted_(&wanted), kinds_(kinds) {
+  if (kinds_ & ((1u << BTF_KIND_ENUM) | (1u << BTF_KIND_ENUM64))) kinds_ |= (1u << BTF_KIND_ENUM) | (1u << BTF_KIND_ENUM64);
   const uint32_t n = btf__type_cnt(target);
   for (uint32_t id = 1; id < n; id++) {
     const struct btf_type* t = btf__type_by_id(target, id);
-    if (t->name_off == 0) continue;
+    // Most kernel types are FUNCs and anonymous pointers/prototypes; no local root can match them.
+    if (t->name_off == 0 || (kinds_ & (1u << btf_kind(t))) == 0) continue;
     const char* name = name_at(target, t->name_off);
     if (str_empty(name)) continue;
     const std::string_view essential = essential_name(name);
@@ -41,7 +44,7 @@ int CandidateIndex::find(const struct btf* local, uint32_t local_id, std::vector
   if (lname == nullptr) return -EINVAL;
   const std::string_view essential = essential_name(lname);
   if (essential.empty()) return 0;  // anonymous: no target name has essential length 0
-  if (wanted_->find(essential) == wanted_->end()) {
+  if (wanted_->find(essential) == wanted_->end() || (kinds_ & (1u << btf_kind(lt))) == 0) {
     scan(lt, essential, out);  // not indexed (objects outside the index's set): plain scan
     return 0;
   }

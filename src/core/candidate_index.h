@@ -18,8 +18,10 @@ namespace btfgen {
 
 class CandidateIndex {
  public:
-  // WANTED: essential names to index; views must outlive the index.
-  CandidateIndex(const struct btf* target, const std::unordered_set<std::string_view>& wanted);
+  // WANTED: essential names to index; views must outlive the index. KINDS: bit k set when some
+  // local root has BTF kind k (ENUM and ENUM64 count as each other); other kinds are not indexed.
+  CandidateIndex(const struct btf* target, const std::unordered_set<std::string_view>& wanted,
+                 uint32_t kinds = ~0u);
 
   // Target ids of the same kind (ENUM and ENUM64 mixed) whose essential name equals that of local
   // type LOCAL_ID, ascending. Returns a negative errno (EINVAL) for a bad local id or name.
@@ -30,6 +32,7 @@ class CandidateIndex {
 
   const struct btf* target_;
   const std::unordered_set<std::string_view>* wanted_;
+  uint32_t kinds_;
   std::unordered_map<std::string_view, std::vector<uint32_t>> ids_by_name_;
 };
 

@@ -111,17 +111,19 @@ std::vector<uint8_t> read_btf_from_tarball(const std::string& path) {
     // Decompress straight into one buffer sized from the header (grown if the header lied).
     std::vector<uint8_t> bytes(archive_entry_size_is_set(entry) ? static_cast<size_t>(archive_entry_size(entry)) : 0);
     size_t filled = 0;
+    uint8_t probe[4096];  // reads past the declared size land here first, so an exact size costs no copy
     for (;;) {
-      if (filled == bytes.size()) bytes.resize(bytes.empty() ? (1 << 20) : bytes.size() * 2);
-      const la_ssize_t n = archive_read_data(a.get(), bytes.data() + filled, bytes.size() - filled);
+      const bool full = filled == bytes.size();
+      uint8_t* dst = full ? probe : bytes.data() + filled;
+      const la_ssize_t n = archive_read_data(a.get(), dst, full ? sizeof(probe) : bytes.size() - filled);
       if (n == 0) break;
       if (n < 0) {
         const char* msg = archive_error_string(a.get());
         throw Error(EIO, path + ": corrupt tarball member " + name + ": " + (msg ? msg : "read error"));
       }
+      if (full) bytes.insert(bytes.end(), probe, probe + n);
       filled += static_cast<size_t>(n);
     }
-    bytes.resize(filled);
     return bytes;
   }
   throw Error(ENOENT, path + ": tarball has no *.btf member");

@@ -61,13 +61,14 @@ ObjectSet::ObjectSet(std::vector<BpfObject> objects) : objects_(std::move(object
         const char* name = name_at(obj.btf(), t->name_off);
         if (str_empty(name)) continue;
         wanted_names_.insert(essential_name(name));
+        wanted_kinds_ |= 1u << btf_kind(t);
       }
     }
   }
 }
 
 std::vector<uint8_t> minimize(const struct btf* target, const ObjectSet& objects) {
-  const CandidateIndex index(target, objects.wanted_names());
+  const CandidateIndex index(target, objects.wanted_names(), objects.wanted_kinds());
   Marker marker(target);
   for (const BpfObject& object : objects.objects()) {
     resolve_object(target, index, object, [&](const ReloSite& site, const CoreRelo& relo, const ReloOutcome& out) {
