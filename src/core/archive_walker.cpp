@@ -15,7 +15,7 @@
 #include <map>
 #include <set>
 
-#include "btfgen/build.h"
+#include "btfgen/archive_walker.h"
 #include "btfgen/error.h"
 
 namespace btfgen {

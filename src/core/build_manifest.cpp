@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "btfgen/atomic_file.h"
-#include "btfgen/build.h"
+#include "btfgen/build_manifest.h"
 
 namespace btfgen {
 

@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "btfgen/atomic_file.h"
-#include "btfgen/build.h"
+#include "btfgen/build_runner.h"
 #include "btfgen/error.h"
 #include "btfgen/kernel_btf.h"
 #include "sha256.h"

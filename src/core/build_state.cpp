@@ -19,7 +19,8 @@
 #include <sstream>
 
 #include "btfgen/atomic_file.h"
-#include "btfgen/build.h"
+#include "btfgen/archive_walker.h"
+#include "btfgen/build_state.h"
 #include "btfgen/error.h"
 #include "sha256.h"
 

@@ -1,0 +1,37 @@
+// Incremental build state kept in the output directory (build_state.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace btfgen {
+
+// What one earlier run produced for one kernel. An entry lets a kernel be skipped without
+// decompressing it when the fingerprint, input size+mtime and output size+mtime all still match.
+struct StateEntry {
+  std::string output_relative;
+  std::string fingerprint;   // object-set fingerprint the output was made with
+  uint64_t input_size = 0;
+  int64_t input_mtime_ns = 0;
+  bool failed = false;
+  uint64_t output_size = 0;  // when !failed
+  int64_t output_mtime_ns = 0;
+  std::string output_sha256; // when !failed
+  std::string error;         // when failed
+};
+
+// Fingerprint of an object set: SHA-256 over the btfgen version and every object's bytes, in order.
+// Paths are not part of it (moving an object changes nothing); contents and order are.
+std::string object_set_fingerprint(const std::vector<std::string>& object_paths);
+
+// OUTPUT/.btfgen-state-<canonical arch>.tsv
+std::string state_file_path(const std::string& output_dir, const std::string& arch);
+
+// Reads a state file; a missing or unreadable one (other version, garbage) is an empty state.
+std::vector<StateEntry> read_state(const std::string& path);
+// Writes the state atomically, sorted by output_relative; leaves the file alone when it already
+// holds exactly that state (an unchanged run rewrites nothing).
+void write_state(const std::string& path, std::vector<StateEntry> entries);
+
+}  // namespace btfgen
