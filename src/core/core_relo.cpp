@@ -18,8 +18,8 @@ namespace {
 
 constexpr int kPoison = -EUCLEAN;  // libbpf's internal "poison the instruction" signal
 
+// Why a value could not be computed (the code travels as the return value).
 struct Failure {
-  int code;
   std::string message;
 };
 
@@ -41,7 +41,7 @@ int field_value(const Spec* spec, uint32_t kind, uint64_t& val, Failure& why) {
   const Accessor& acc = spec->acc[spec->len - 1];
   if (acc.name == nullptr) {
     if (kind != kFieldByteOffset && kind != kFieldByteSize) {
-      why.message = std::string("<") + relo_kind_name(kind) + "> relocation can't be applied to array access";
+      why.message = "this relocation kind can't be applied to an array element access";
       return -EINVAL;
     }
     const long long sz = btf__resolve_size(b, acc.type_id);

@@ -121,7 +121,6 @@ std::vector<uint8_t> emit_minimized_btf(const Marker& marks) {
       const size_t head = types.size();
       const auto* bytes = reinterpret_cast<const uint8_t*>(t);
       types.insert(types.end(), bytes, bytes + size);
-      auto* out_t = reinterpret_cast<struct btf_type*>(types.data() + head);
       // Strings in libbpf's visiting order: the name, then enumerators or parameters.
       const uint32_t name = copy_string(src, t->name_off, strings, id);
       std::memcpy(types.data() + head + offsetof(struct btf_type, name_off), &name, 4);
@@ -166,7 +165,6 @@ std::vector<uint8_t> emit_minimized_btf(const Marker& marks) {
         default:
           break;
       }
-      (void)out_t;
     }
     new_ids[id] = next_id++;
   }

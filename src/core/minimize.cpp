@@ -83,7 +83,6 @@ std::vector<uint8_t> minimize(const struct btf* target, const ObjectSet& objects
 }
 
 std::vector<RelocationDecision> decide_relocations(const struct btf* target, const BpfObject& object) {
-  std::vector<BpfObject> none;
   std::unordered_set<std::string_view> wanted;  // empty: every lookup scans, fine for tests
   const CandidateIndex index(target, wanted);
   std::vector<RelocationDecision> decisions;
