@@ -8,7 +8,7 @@ build=$root/build
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C "$build" btfgen >/dev/null
 mkdir -p "$out"
-clang-19 -target bpf -g -O2 -D__TARGET_ARCH_x86 -I/usr/include/$(gcc -print-multiarch) \
+clang-19 -target bpf -g -O2 -I/usr/include/$(gcc -print-multiarch) \
   -c "$root/examples/execsnoop/execsnoop.bpf.c" -o "$out/execsnoop.bpf.o"
 
 # A sample archive in btfhub layout: <ID>/<VERSION_ID>/<arch>/<release>.btf.tar.xz.
@@ -36,5 +36,5 @@ echo "minimized BTF: $min ($(stat -c %s "$min") bytes, full BTF $(stat -c %s "$v
 if command -v bpftool >/dev/null; then
   bpftool gen min_core_btf "$vmlinux" "$out/bpftool.btf" "$out/execsnoop.bpf.o"
   cmp "$out/bpftool.btf" "$out/min.btf" && cmp "$out/bpftool.btf" "$min" && echo "identical to bpftool gen min_core_btf"
-  bpftool btf dump file "$min" format c | grep -A6 'struct task_struct {'
+  echo "its types (bpftool btf dump):"; bpftool btf dump file "$min"
 fi

@@ -3,6 +3,7 @@
 // here, reduced to the fields we read, with preserve_access_index so every access becomes a CO-RE
 // relocation that libbpf (and btfgen) resolves against the running kernel's BTF.
 #include <linux/types.h>
+#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 
