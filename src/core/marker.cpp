@@ -13,6 +13,13 @@ constexpr int kMaxMarkDepth = 4096;  // far beyond any valid BTF; guards against
 Marker::Marker(const struct btf* target)
     : target_(target), types_(btf__type_cnt(target), 0), match_state_(2 * size_t{btf__type_cnt(target)}, 0) {}
 
+namespace {
+int dangling(uint32_t id, std::string& why) {
+  why = "dangling type id " + std::to_string(id) + " in target BTF";
+  return -EINVAL;
+}
+}  // namespace
+
 int Marker::unsupported(const struct btf_type* t, uint32_t shown_id, std::string& why) {
   why = std::string("unsupported kind: ") + kind_name(btf_kind(t)) + " (" + std::to_string(shown_id) + ")";
   return -EINVAL;
@@ -21,10 +28,7 @@ int Marker::unsupported(const struct btf_type* t, uint32_t shown_id, std::string
 int Marker::mark_type(uint32_t id, bool follow, int depth, std::string& why) {
   if (id == 0) return 0;
   const struct btf_type* t = type_at(target_, id);
-  if (t == nullptr) {
-    why = "dangling type id " + std::to_string(id) + " in target BTF";
-    return -EINVAL;
-  }
+  if (t == nullptr) return dangling(id, why);
   if (depth > kMaxMarkDepth) {
     why = "type reference loop through [" + std::to_string(id) + "]";
     return -ELOOP;
@@ -64,10 +68,7 @@ int Marker::mark_type(uint32_t id, bool follow, int depth, std::string& why) {
 int Marker::mark_match(uint32_t id, bool behind, std::string& why) {
   if (id == 0) return 0;
   const struct btf_type* t = type_at(target_, id);
-  if (t == nullptr) {
-    why = "dangling type id " + std::to_string(id) + " in target BTF";
-    return -EINVAL;
-  }
+  if (t == nullptr) return dangling(id, why);
   // bpftool re-walks shared subgraphs and recurses forever on a by-value cycle (through a function
   // prototype). Walking each (id, behind) once gives the same marks; a cycle is a fatal error.
   uint8_t& state = match_state_[2 * size_t{id} + (behind ? 1 : 0)];
@@ -133,10 +134,7 @@ int Marker::record_field(const Spec& spec, std::string& why) {
       cur = t->type;
       t = type_at(target_, cur);
     }
-    if (t == nullptr) {
-      why = "dangling type id " + std::to_string(cur) + " in target BTF";
-      return -EINVAL;
-    }
+    if (t == nullptr) return dangling(cur, why);
     if (btf_is_composite(t)) {
       const int idx = spec.raw[i];
       if (idx < 0 || idx >= btf_vlen(t)) {

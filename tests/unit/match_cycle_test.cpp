@@ -1,0 +1,46 @@
+// A by-value type cycle reached by TYPE_MATCHES marking: bpftool recurses until it crashes, btfgen
+// reports the cycle and writes nothing.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "btfgen/error.h"
+#include "btfgen/kernel_btf.h"
+#include "btfgen/minimize.h"
+#include "test_support.h"
+
+namespace btfgen {
+namespace {
+
+const std::string kData = BTFGEN_TEST_DATA_DIR;
+
+TEST(MatchCycle, LibraryReportsTheCycle) {
+  BtfPtr target = load_kernel_btf(kData + "/targets/cycle.btf");
+  const ObjectSet objects = ObjectSet::load({kData + "/match_cycle.bpf.o"});
+  try {
+    minimize(target.get(), objects);
+    FAIL() << "minimize accepted a by-value cycle in TYPE_MATCHES marking";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ELOOP);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("match_cycle.bpf.o: prog 'tp/match_cycle' relo #0 <type_matches>"), std::string::npos) << what;
+    EXPECT_NE(what.find("recurses forever"), std::string::npos) << what;
+  }
+}
+
+TEST(MatchCycle, CliFailsWithoutOutputWhereBpftoolCrashes) {
+  test::TempDir tmp;
+  const std::string out = tmp.file("out.btf");
+  const auto r = test::run_command({BTFGEN_BINARY, "min", kData + "/targets/cycle.btf", out, kData + "/match_cycle.bpf.o"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("recurses forever"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  BTFGEN_REQUIRE_TOOL(bpftool, "bpftool");
+  const auto b = test::run_command({bpftool, "gen", "min_core_btf", kData + "/targets/cycle.btf", tmp.file("ref.btf"),
+                                    kData + "/match_cycle.bpf.o"});
+  EXPECT_NE(b.exit_code, 0) << "bpftool no longer fails here; compare its output with btfgen's";
+}
+
+}  // namespace
+}  // namespace btfgen
