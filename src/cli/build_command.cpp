@@ -181,7 +181,10 @@ int run(const BuildArgs& args) {
     for (const auto& a : aliases) names += (names.empty() ? "" : "|") + a;
     spdlog::error("btfgen build: no kernels for arch '{}' (directories named {}) in '{}'; arch directories "
                   "found: {}",
-                  args.arch, names, args.archive, dirs.empty() ? "none" : dirs);
+                  args.arch, names, args.archive,
+                  dirs.empty() ? "none (an uninitialised submodule? run `git submodule update --init --depth 1 "
+                                 "btfhub-archive`)"
+                               : dirs);
     return kExitSetup;
   }
   if (walk.selected_count() == 0) {

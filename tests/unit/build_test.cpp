@@ -475,6 +475,13 @@ TEST(BuildCli, SetupErrorsComeBeforeAnyWork) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE((r.out + r.err).find("git submodule update --init --depth 1 btfhub-archive"), std::string::npos) << r.out << r.err;
 
+  fs::create_directories(t.file("empty-submodule"));  // what an uninitialised submodule leaves
+  r = btfgen_build({"--archive", t.file("empty-submodule"), "--arch", "x86_64", "--obj", obj, "--output", t.file("o")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE((r.out + r.err).find("found: none (an uninitialised submodule? run `git submodule update --init"),
+            std::string::npos)
+      << r.out << r.err;
+
   r = btfgen_build({"--archive", kCorpus, "--arch", "s390x", "--obj", obj, "--output", t.file("o")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE((r.out + r.err).find("arch directories found: aarch64, arm64, x86_64"), std::string::npos) << r.out << r.err;
