@@ -2,7 +2,8 @@
 # Builds btfgen and runs the whole test suite (unit, crafted differential, corpus differential
 # against bpftool), then the whole suite again under AddressSanitizer + UBSan (about 10 minutes
 # each on 2 cores). BTFGEN_SKIP_SANITIZE=1 skips the sanitizer pass; BTFGEN_ASAN_CTEST_ARGS passes
-# extra ctest arguments to it (e.g. "-E corpus_differential_single").
+# extra ctest arguments to it (e.g. "-E corpus_differential_single"). Last, the libFuzzer targets
+# (fuzz/, built with clang-19) each take a fixed-seed smoke run; BTFGEN_SKIP_FUZZ=1 skips it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
@@ -15,4 +16,11 @@ if [[ ${BTFGEN_SKIP_SANITIZE:-0} != 1 ]]; then
   cmake -S "$root" -B "$root/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBTFGEN_SANITIZE=ON
   ninja -C "$root/build-asan"
   (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" ${BTFGEN_ASAN_CTEST_ARGS:-})
+fi
+
+if [[ ${BTFGEN_SKIP_FUZZ:-0} != 1 ]]; then
+  CC=clang-19 CXX=clang++-19 cmake -S "$root" -B "$root/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DBTFGEN_FUZZ=ON
+  ninja -C "$root/build-fuzz" fuzz_minimize fuzz_btf_ext
+  (cd "$root/build-fuzz" && ctest --output-on-failure -L fuzz)
 fi

@@ -33,10 +33,12 @@ inline bool is_mod_kind(uint16_t k) {
          k == BTF_KIND_TYPE_TAG;
 }
 
-// Follows modifiers and typedefs. Result's type is null when a link is out of range.
+// Follows modifiers and typedefs. Result's type is null when a link is out of range or the chain
+// loops (libbpf would spin forever on such BTF; it has more links than the BTF has types).
 inline TypeRef strip(const struct btf* b, uint32_t id) {
   const struct btf_type* t = type_at(b, id);
-  while (t != nullptr && (is_mod_kind(btf_kind(t)) || btf_kind(t) == BTF_KIND_TYPEDEF)) {
+  for (uint32_t steps = btf__type_cnt(b); t != nullptr && (is_mod_kind(btf_kind(t)) || btf_kind(t) == BTF_KIND_TYPEDEF);) {
+    if (steps-- == 0) return {id, nullptr};
     id = t->type;
     t = type_at(b, id);
   }

@@ -215,8 +215,9 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
     todo.push_back(&k);
   }
   // Biggest first, so the pool does not end waiting on one large kernel.
-  std::stable_sort(todo.begin(), todo.end(),
-                   [](const ArchiveKernel* a, const ArchiveKernel* b) { return a->input_size > b->input_size; });
+  std::sort(todo.begin(), todo.end(), [](const ArchiveKernel* a, const ArchiveKernel* b) {
+    return a->input_size != b->input_size ? a->input_size > b->input_size : a->output_relative < b->output_relative;
+  });
 
   const size_t total = result.found;
   size_t done = 0;

@@ -126,14 +126,12 @@ int Marker::mark_match(uint32_t id, bool behind, std::string& why) {
 
 int Marker::record_field(const Spec& spec, std::string& why) {
   uint32_t cur = spec.root_type_id;
-  const struct btf_type* t = type_at(target_, cur);
   int err = mark_type(cur, false, 0, why);
   if (err != 0) return err;
   for (int i = 1; i < spec.raw_len; i++) {
-    while (t != nullptr && (is_mod_kind(btf_kind(t)) || btf_kind(t) == BTF_KIND_TYPEDEF)) {
-      cur = t->type;
-      t = type_at(target_, cur);
-    }
+    const TypeRef stripped = strip(target_, cur);  // no marking along this skip
+    cur = stripped.id;
+    const struct btf_type* t = stripped.type;
     if (t == nullptr) return dangling(cur, why);
     if (btf_is_composite(t)) {
       const int idx = spec.raw[i];
@@ -143,12 +141,10 @@ int Marker::record_field(const Spec& spec, std::string& why) {
       }
       mark_member(cur, static_cast<uint32_t>(idx));
       cur = btf_members(t)[idx].type;
-      t = type_at(target_, cur);
       err = mark_type(cur, false, 0, why);
       if (err != 0) return err;
     } else if (btf_is_array(t)) {
       cur = btf_array(t)->type;
-      t = type_at(target_, cur);
     } else {
       return unsupported(t, t->type, why);  // bpftool prints the record's type field here
     }

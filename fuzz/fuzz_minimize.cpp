@@ -1,0 +1,55 @@
+// libFuzzer target: arbitrary kernel BTF bytes through parse_kernel_btf and minimize() with real
+// CO-RE objects (the test programs, path baked in at build time). libbpf 1.1 accepts BTF with
+// dangling type ids and odd layouts; btfgen must produce bytes or throw btfgen::Error, never crash.
+#include <dirent.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "btfgen/error.h"
+#include "btfgen/kernel_btf.h"
+#include "btfgen/minimize.h"
+
+namespace {
+
+// One ObjectSet per test program, so that a program that fails on a target (ambiguity, anonymous
+// root, unsupported kind) does not hide what the others reach.
+const std::vector<btfgen::ObjectSet>& object_sets() {
+  static const std::vector<btfgen::ObjectSet> sets = [] {
+    std::vector<btfgen::ObjectSet> out;
+    const std::string dir = BTFGEN_FUZZ_OBJECT_DIR;
+    if (DIR* d = opendir(dir.c_str())) {
+      while (const dirent* e = readdir(d)) {
+        const std::string name = e->d_name;
+        if (name.size() > 6 && name.compare(name.size() - 6, 6, ".bpf.o") == 0 && name.find("_be.") == std::string::npos)
+          out.push_back(btfgen::ObjectSet::load({dir + "/" + name}));
+      }
+      closedir(d);
+    }
+    if (out.empty()) __builtin_trap();  // no test programs: the target would fuzz nothing
+    return out;
+  }();
+  return sets;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::vector<uint8_t> bytes(data, data + size);
+  btfgen::BtfPtr target;
+  try {
+    target = btfgen::parse_kernel_btf(bytes, "fuzz");
+  } catch (const btfgen::Error&) {
+    return 0;
+  }
+  for (const auto& set : object_sets()) {
+    try {
+      const auto out = btfgen::minimize(target.get(), set);
+      if (out.size() < 25) __builtin_trap();  // at least a header and one string byte
+    } catch (const btfgen::Error&) {
+    }
+  }
+  return 0;
+}
