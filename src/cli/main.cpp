@@ -24,11 +24,6 @@ int libbpf_print(enum libbpf_print_level level, const char* format, va_list args
 
 }  // namespace
 
-// Replaced by build_command.cpp's definition when it is part of the build.
-namespace btfgen::cli {
-__attribute__((weak)) void add_build_command(CLI::App&, int&) {}
-}  // namespace btfgen::cli
-
 int main(int argc, char** argv) {
   CLI::App app{"btfgen: minimized kernel BTF for BPF CO-RE objects (bpftool gen min_core_btf, faster)"};
   app.set_version_flag("--version", std::string("btfgen ") + BTFGEN_VERSION);

@@ -27,10 +27,6 @@ namespace {
 constexpr std::string_view kTarSuffix = ".tar.xz";
 constexpr std::string_view kBtfSuffix = ".btf";
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 bool matches_any(const std::vector<std::string>& globs, const ArchiveKernel& k) {
   for (const auto& g : globs) {
     if (fnmatch(g.c_str(), k.input_relative.c_str(), 0) == 0 ||
@@ -84,8 +80,8 @@ ArchiveWalk walk_archive(const std::string& archive, const std::string& arch,
       continue;
     }
     if (name.empty() || name[0] == '.') continue;  // temp files of an interrupted writer, dotfiles
-    const bool tarball = ends_with(name, ".btf.tar.xz");
-    if (!tarball && !ends_with(name, kBtfSuffix)) continue;
+    const bool tarball = std::string_view(name).ends_with(".btf.tar.xz");
+    if (!tarball && !std::string_view(name).ends_with(kBtfSuffix)) continue;
     struct stat st {};
     if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;  // follows symlinks
 

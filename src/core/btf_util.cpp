@@ -1,11 +1,5 @@
 #include "btf_util.h"
 
-#include <cerrno>
-#include <cstring>
-
-#include "btfgen/btf_handle.h"
-#include "btfgen/error.h"
-
 namespace btfgen {
 
 const char* kind_name(uint16_t kind) {
@@ -60,15 +54,6 @@ long record_size(const struct btf_type* t) {
     default:
       return -1;
   }
-}
-
-void BtfDeleter::operator()(struct btf* b) const noexcept { btf__free(b); }
-void BtfExtDeleter::operator()(struct btf_ext* e) const noexcept { btf_ext__free(e); }
-
-std::string error_text(int code) {
-  if (code == kLibelfError) return "libelf error";
-  if (code == kElfFormatError) return "not a valid ELF file";
-  return std::strerror(code);
 }
 
 }  // namespace btfgen

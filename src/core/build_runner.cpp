@@ -104,11 +104,9 @@ class Runner {
     try {
       std::vector<uint8_t> bytes;
       {
-        std::vector<uint8_t> raw = is_tarball_path(k.input_path) ? read_btf_from_tarball(k.input_path)
-                                                                  : read_whole_file(k.input_path);
+        // The decompressed bytes are freed inside load_kernel_btf; only the parsed copy lives on.
+        BtfPtr btf = load_kernel_btf(k.input_path);
         if (cancel_) return std::nullopt;
-        BtfPtr btf = parse_kernel_btf(raw, k.input_path);
-        std::vector<uint8_t>().swap(raw);  // the parsed copy is all we need from here on
         bytes = minimize(btf.get(), objects_);
       }
       o.report.output_size = bytes.size();

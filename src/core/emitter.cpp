@@ -24,13 +24,12 @@ class StringTable {
 
   uint32_t intern(std::string_view s) {
     if (s.empty()) return 0;
-    auto it = offsets_.find(std::string(s));
-    if (it != offsets_.end()) return it->second;
-    const uint32_t off = static_cast<uint32_t>(bytes_.size());
-    bytes_.insert(bytes_.end(), s.begin(), s.end());
-    bytes_.push_back('\0');
-    offsets_.emplace(std::string(s), off);
-    return off;
+    const auto [it, added] = offsets_.try_emplace(std::string(s), static_cast<uint32_t>(bytes_.size()));
+    if (added) {
+      bytes_.insert(bytes_.end(), s.begin(), s.end());
+      bytes_.push_back('\0');
+    }
+    return it->second;
   }
 
   const std::vector<char>& bytes() const { return bytes_; }

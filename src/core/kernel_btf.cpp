@@ -30,10 +30,6 @@ using ElfPtr = std::unique_ptr<Elf, ElfDeleter>;
 constexpr uint16_t kBtfMagic = 0xEB9F;
 constexpr uint16_t kBtfMagicSwapped = 0x9FEB;
 
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 BtfPtr btf_from_raw(const void* data, size_t size, const std::string& origin) {
   errno = 0;
   struct btf* b = btf__new(data, static_cast<uint32_t>(size));
@@ -73,8 +69,9 @@ BtfPtr btf_from_elf(const std::vector<uint8_t>& bytes, const std::string& origin
 }  // namespace
 
 bool is_tarball_path(const std::string& path) {
-  return ends_with(path, ".tar.xz") || ends_with(path, ".tar.gz") || ends_with(path, ".tar") ||
-         ends_with(path, ".tgz") || ends_with(path, ".txz") || ends_with(path, ".tar.zst");
+  for (std::string_view suffix : {".tar.xz", ".tar.gz", ".tar", ".tgz", ".txz", ".tar.zst"})
+    if (std::string_view(path).ends_with(suffix)) return true;
+  return false;
 }
 
 BtfPtr parse_kernel_btf(const std::vector<uint8_t>& bytes, const std::string& origin) {
@@ -104,7 +101,7 @@ std::vector<uint8_t> read_btf_from_tarball(const std::string& path) {
       throw Error(EIO, path + ": corrupt tarball: " + (msg ? msg : "unreadable header"));
     }
     const char* name = archive_entry_pathname(entry);
-    if (archive_entry_filetype(entry) != AE_IFREG || name == nullptr || !ends_with(name, ".btf")) {
+    if (archive_entry_filetype(entry) != AE_IFREG || name == nullptr || !std::string_view(name).ends_with(".btf")) {
       archive_read_data_skip(a.get());
       continue;
     }
