@@ -1,4 +1,4 @@
-// libFuzzer target: arbitrary kernel BTF bytes through parse_kernel_btf and minimize() with real
+// libFuzzer target: arbitrary kernel BTF bytes through parse_kernel_input and minimize() with real
 // CO-RE objects (the test programs, path baked in at build time). libbpf 1.1 accepts BTF with
 // dangling type ids and odd layouts; btfgen must produce bytes or throw btfgen::Error, never crash.
 #include <bpf/libbpf.h>
@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::vector<uint8_t> bytes(data, data + size);
   btfgen::BtfPtr target;
   try {
-    target = btfgen::parse_kernel_btf(bytes, "fuzz");
+    target = btfgen::parse_kernel_input(bytes, "fuzz");
   } catch (const btfgen::Error&) {
     return 0;
   }

@@ -769,7 +769,7 @@ TEST_F(ErrorPaths, InputTarballTruncated) {
   tarball.resize(tarball.size() / 2);
   std::string input = write_object("truncated.btf.tar.xz", tarball);
   expect_input_failure(tmp_, input, std::nullopt);
-  EXPECT_THROW(btfgen::read_btf_from_tarball(input), btfgen::Error);
+  EXPECT_THROW(btfgen::load_kernel_btf(input), btfgen::Error);
 }
 
 TEST_F(ErrorPaths, InputTarballCorrupted) {
@@ -778,7 +778,7 @@ TEST_F(ErrorPaths, InputTarballCorrupted) {
   for (size_t i = tarball.size() / 2; i < tarball.size() / 2 + 64; ++i) tarball[i] ^= 0x5a;
   std::string input = write_object("corrupted.btf.tar.xz", tarball);
   expect_input_failure(tmp_, input, std::nullopt);
-  EXPECT_THROW(btfgen::read_btf_from_tarball(input), btfgen::Error);
+  EXPECT_THROW(btfgen::load_kernel_btf(input), btfgen::Error);
 }
 
 class TarballInputs : public ErrorPaths {
@@ -803,8 +803,8 @@ TEST_F(TarballInputs, WithoutBtfMember) {
   std::string input = make_tarball("no-member.btf.tar.xz", {{"README", Bytes{'h', 'i', '\n'}}});
   expect_input_failure(tmp_, input, std::nullopt);
   try {
-    btfgen::read_btf_from_tarball(input);
-    ADD_FAILURE() << "read_btf_from_tarball accepted a tarball without a .btf member";
+    btfgen::load_kernel_btf(input);
+    ADD_FAILURE() << "load_kernel_btf accepted a tarball without a .btf member";
   } catch (const btfgen::Error& e) {
     EXPECT_NE(std::string(e.what()).find(input), std::string::npos) << e.what();
   }
