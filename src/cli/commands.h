@@ -2,6 +2,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
 
 namespace btfgen::cli {
 
@@ -10,6 +13,9 @@ void add_min_command(CLI::App& app, int& exit_code);
 
 // `btfgen build`: a whole btfhub-archive into a tree of minimized BTFs.
 void add_build_command(CLI::App& app, int& exit_code);
+
+// A size with an optional binary unit: "256M", "1G", "4096", "64k", "2GiB"; nullopt when malformed.
+std::optional<uint64_t> parse_size(const std::string& text);
 
 // Exit status bpftool uses for an errno-style code (the negative code truncated to 8 bits).
 int exit_status_for(int code);

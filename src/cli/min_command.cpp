@@ -5,10 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "btfgen/atomic_file.h"
 #include "btfgen/error.h"
 #include "btfgen/kernel_btf.h"
 #include "btfgen/minimize.h"
+#include "btfgen/output_file.h"
+#include "btfgen/text.h"
 #include "commands.h"
 
 namespace btfgen::cli {
@@ -24,21 +25,36 @@ void add_min_command(CLI::App& app, int& exit_code) {
   struct Args {
     std::string input, output;
     std::vector<std::string> objects;
+    std::string max_input_size;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("INPUT", args->input, "Kernel BTF: raw .btf, ELF with .BTF (vmlinux), or .btf.tar.xz")->required();
   cmd->add_option("OUTPUT", args->output, "Minimized BTF to write")->required();
   cmd->add_option("OBJECT", args->objects, "BPF CO-RE objects (.bpf.o)")->required()->expected(1, -1);
+  cmd->add_option("--max-input-size", args->max_input_size,
+                  "Largest kernel BTF accepted (raw, .BTF section or decompressed tarball member), e.g. 256M (the default)");
   cmd->footer("Example:\n  btfgen min /sys/kernel/btf/vmlinux min.btf trace.bpf.o other.bpf.o");
   cmd->callback([args, &exit_code] {
+    InputLimits limits;
+    if (!args->max_input_size.empty()) {
+      const auto size = parse_size(args->max_input_size);
+      if (!size || *size == 0 || *size > kMaxInputSizeCeiling) {
+        spdlog::error("btfgen: --max-input-size '{}': expected a size from 1 to 4G-1 (e.g. 256M, 1G)",
+                      printable(args->max_input_size));
+        exit_code = 255;  // a usage error, as bpftool reports them
+        return;
+      }
+      limits.max_input_size = *size;
+    }
     try {
-      BtfPtr target = load_kernel_btf(args->input);
-      const ObjectSet objects = ObjectSet::load(args->objects);
+      BtfPtr target = load_kernel_btf(args->input, limits);
+      // bpftool's order: the input, then each object parsed and resolved in turn.
+      const ObjectSet objects = ObjectSet::load_until_failure(args->objects);
       const std::vector<uint8_t> bytes = minimize(target.get(), objects);
-      write_file_atomically(args->output, bytes);
+      write_output_file(args->output, bytes);
       exit_code = 0;
     } catch (const Error& e) {
-      spdlog::error("btfgen: {}", e.what());
+      spdlog::error("btfgen: {}", printable(e.what()));
       exit_code = exit_status_for(e.code());
     }
   });

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "btfgen/error.h"
+#include "fd.h"
 
 // libbpf 1.1 declares btf_ext__raw_data in btf.h but its .so exports only the older name.
 extern "C" const void* btf_ext__get_raw_data(const struct btf_ext* btf_ext, __u32* size);
@@ -16,6 +17,13 @@ namespace btfgen {
 BpfObject BpfObject::load(const std::string& path) {
   BpfObject obj;
   obj.path_ = path;
+  {
+    // libbpf would open a FIFO for a blocking read, and wait for a writer beyond Ctrl-C's reach.
+    const Fd probe(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    struct stat st {};
+    if (probe && fstat(probe.get(), &st) == 0 && S_ISFIFO(st.st_mode))
+      throw Error(EINVAL, path + ": not a usable BPF object: a FIFO, not a file");
+  }
   struct btf_ext* ext = nullptr;
   errno = 0;
   struct btf* b = btf__parse(path.c_str(), &ext);

@@ -52,6 +52,22 @@ ObjectSet ObjectSet::load(const std::vector<std::string>& paths) {
   return ObjectSet(std::move(objects));
 }
 
+ObjectSet ObjectSet::load_until_failure(const std::vector<std::string>& paths) {
+  std::vector<BpfObject> objects;
+  std::optional<Error> failure;
+  for (const std::string& p : paths) {
+    try {
+      objects.push_back(BpfObject::load(p));
+    } catch (const Error& e) {
+      failure = e;
+      break;
+    }
+  }
+  ObjectSet set(std::move(objects));
+  set.pending_error_ = std::move(failure);
+  return set;
+}
+
 ObjectSet::ObjectSet(std::vector<BpfObject> objects) : objects_(std::move(objects)) {
   for (const BpfObject& obj : objects_) {
     for (const CoreReloSection& sec : obj.sections()) {
@@ -79,6 +95,7 @@ std::vector<uint8_t> minimize(const struct btf* target, const ObjectSet& objects
                               describe_relo(object.btf(), relo) + ": " + why);
     });
   }
+  if (objects.pending_error()) throw *objects.pending_error();
   return emit_minimized_btf(marker);
 }
 
