@@ -8,6 +8,8 @@
 #pragma once
 
 #include "btfgen/archive_walker.h"
+#include "btfgen/build_guards.h"
 #include "btfgen/build_manifest.h"
 #include "btfgen/build_runner.h"
 #include "btfgen/build_state.h"
+#include "btfgen/output_tree.h"

@@ -9,6 +9,7 @@
 
 #include "btfgen/archive_walker.h"
 #include "btfgen/build_state.h"
+#include "btfgen/kernel_btf.h"
 #include "btfgen/minimize.h"
 
 namespace btfgen {
@@ -30,6 +31,8 @@ struct BuildOptions {
   std::string arch;
   unsigned jobs = 1;
   std::string fingerprint;  // object_set_fingerprint() of the objects
+  uint64_t max_input_size = kDefaultMaxInputSize;
+  bool wait_lock = false;   // another build holds the output directory: wait instead of failing
 };
 
 struct BuildCallbacks {
@@ -46,13 +49,21 @@ struct BuildResult {
   size_t written = 0, unchanged = 0, failed = 0, removed = 0;
   uint64_t output_bytes = 0;          // total size of written + unchanged outputs
   bool cancelled = false;             // CANCEL was raised; kernels not reached are not in `kernels`
+  std::vector<std::string> warnings;  // state lines dropped, paths left alone because they are not ours
+  std::string state_error;            // the state could not be saved (the outputs are fine)
 };
 
 // Builds every selected kernel of WALK into OPTIONS.output_dir with OBJECTS, reusing the state file,
-// removing outputs whose kernel left the archive, and updating the state. Per-kernel failures are
-// reported, never thrown. When CANCEL becomes true, workers stop after their current kernel without
-// committing its output, the state of finished kernels is saved, and the result says cancelled.
-// Throws Error only for failures that stop the whole run (output directory not writable).
+// removing outputs whose kernel left the archive, and updating the state. Rules:
+//   - the output directory is locked (flock) for the whole run: builds never interleave;
+//   - only files the state says btfgen wrote, at validated paths inside the output tree, are ever
+//     removed, and WALK must be complete (walk_archive never returns a partial walk);
+//   - a kernel whose input fails (corrupt, too large, ambiguous...) fails alone and is remembered;
+//     one whose output cannot be written or removed fails alone and is retried next run;
+//   - when CANCEL becomes true, workers stop within one block of decompression without committing
+//     their kernel's output, the state of finished kernels is saved, and the result says cancelled.
+// Throws Error only for what stops the whole run before any kernel: the output directory cannot be
+// created or locked, or the state file is not a regular file.
 BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const BuildOptions& options,
                       const BuildCallbacks& callbacks, const std::atomic<bool>& cancel);
 

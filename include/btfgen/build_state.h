@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct StateEntry {
   std::string error;         // when failed
 };
 
+// Entries by output_relative.
+using BuildState = std::map<std::string, StateEntry>;
+
 // Fingerprint of an object set: SHA-256 over the btfgen version and every object's bytes, in order.
 // Paths are not part of it (moving an object changes nothing); contents and order are.
 std::string object_set_fingerprint(const std::vector<std::string>& object_paths);
@@ -28,10 +32,21 @@ std::string object_set_fingerprint(const std::vector<std::string>& object_paths)
 // OUTPUT/.btfgen-state-<canonical arch>.tsv
 std::string state_file_path(const std::string& output_dir, const std::string& arch);
 
-// Reads a state file; a missing or unreadable one (other version, garbage) is an empty state.
-std::vector<StateEntry> read_state(const std::string& path);
+struct StateRead {
+  BuildState entries;
+  std::vector<std::string> warnings;  // lines dropped because their path cannot be one of our outputs
+};
+
+// Reads the state at PATH; a missing, unparseable or other-version file is an empty state. The
+// file is input like any other: a path that is not an output of ARCH_DIRS (is_output_relative: an
+// absolute path, "..", another arch) is dropped with a warning, so nothing outside the output
+// tree is ever touched because of it. Throws Error when PATH exists but is not a regular file
+// (a directory, FIFO, device or symbolic link), before opening it for reading.
+StateRead read_state(const std::string& path, const std::vector<std::string>& arch_dirs);
+
 // Writes the state atomically, sorted by output_relative; leaves the file alone when it already
-// holds exactly that state (an unchanged run rewrites nothing).
-void write_state(const std::string& path, std::vector<StateEntry> entries);
+// holds exactly that state (an unchanged run rewrites nothing). Fields are escaped (\\ \t \n \r),
+// so any kernel name the file system allows round-trips.
+void write_state(const std::string& path, const BuildState& entries);
 
 }  // namespace btfgen

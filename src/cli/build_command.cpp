@@ -18,6 +18,7 @@
 #include "btfgen/build.h"
 #include "btfgen/error.h"
 #include "btfgen/minimize.h"
+#include "btfgen/text.h"
 #include "commands.h"
 
 namespace btfgen::cli {
@@ -72,6 +73,8 @@ struct BuildArgs {
   std::vector<std::string> exclude;
   std::string json;
   bool allow_failures = false;
+  std::string max_input_size;
+  bool wait_lock = false;
 };
 
 unsigned online_cpus() {
@@ -153,62 +156,73 @@ int run(const BuildArgs& args) {
   InterruptGuard interrupts;
 
   // Everything that can be wrong with the setup is said before any kernel is touched.
+  auto setup_error = [](const std::string& what) {
+    spdlog::error("btfgen build: {}", printable(what));
+    return kExitSetup;
+  };
   std::error_code ec;
   if (!fs::is_directory(args.archive, ec)) {
-    spdlog::error(
-        "btfgen build: archive directory '{}' not found. In a checkout with the btfhub-archive "
-        "submodule run `git submodule update --init --depth 1 btfhub-archive`, or pass --archive DIR.",
-        args.archive);
-    return kExitSetup;
+    return setup_error(fmt::format(
+        "archive directory '{}' not found. In a checkout with the btfhub-archive submodule run `git submodule "
+        "update --init --depth 1 btfhub-archive`, or pass --archive DIR.",
+        args.archive));
   }
-  if (args.jobs == 0) {
-    spdlog::error("btfgen build: --jobs must be at least 1");
-    return kExitSetup;
+  if (args.jobs == 0) return setup_error("--jobs must be at least 1");
+  uint64_t max_input_size = kDefaultMaxInputSize;
+  if (!args.max_input_size.empty()) {
+    const auto parsed = parse_size(args.max_input_size);
+    if (!parsed || *parsed == 0 || *parsed > kMaxInputSizeCeiling)
+      return setup_error(fmt::format("--max-input-size '{}': expected a size from 1 to 4G-1 (e.g. 256M, 1G)",
+                                     args.max_input_size));
+    max_input_size = *parsed;
   }
   ArchiveWalk walk;
   try {
-    const std::string skip = fs::exists(args.output, ec) ? args.output : std::string();
-    walk = walk_archive(args.archive, args.arch, args.include, args.exclude, skip);
+    check_output_dir(args.archive, args.output);
+    WalkOptions walk_options{.include = args.include, .exclude = args.exclude, .cancel = &g_cancel};
+    if (fs::exists(args.output, ec)) walk_options.skip_dir = args.output;
+    walk = walk_archive(args.archive, args.arch, walk_options);
   } catch (const Error& e) {
-    spdlog::error("btfgen build: {}", e.what());
-    return kExitSetup;
+    if (e.code() == ECANCELED) return kExitInterrupted;
+    return setup_error(e.what());
   }
+  for (const auto& note : walk.notes) spdlog::info("note: {}", printable(note));
   if (walk.kernels.empty()) {
     std::string dirs;
     for (const auto& d : walk.arch_dirs) dirs += (dirs.empty() ? "" : ", ") + d;
     const auto aliases = arch_aliases(args.arch);
     std::string names;
     for (const auto& a : aliases) names += (names.empty() ? "" : "|") + a;
-    spdlog::error("btfgen build: no kernels for arch '{}' (directories named {}) in '{}'; arch directories "
-                  "found: {}",
-                  args.arch, names, args.archive,
-                  dirs.empty() ? "none (an uninitialised submodule? run `git submodule update --init --depth 1 "
-                                 "btfhub-archive`)"
-                               : dirs);
-    return kExitSetup;
+    return setup_error(fmt::format(
+        "no kernels for arch '{}' (directories named {}) in '{}'; arch directories found: {}", args.arch, names,
+        args.archive,
+        dirs.empty() ? "none (an uninitialised submodule? run `git submodule update --init --depth 1 btfhub-archive`)"
+                     : dirs));
   }
   if (walk.selected_count() == 0) {
-    spdlog::error("btfgen build: {} kernels for arch '{}' in '{}', but none passes --include/--exclude",
-                  walk.kernels.size(), args.arch, args.archive);
-    return kExitSetup;
+    return setup_error(fmt::format("{} kernels for arch '{}' in '{}', but none passes --include/--exclude",
+                                   walk.kernels.size(), args.arch, args.archive));
   }
 
   std::string fingerprint;
   std::optional<ObjectSet> objects;
   try {
+    if (!args.json.empty())
+      check_not_an_input(args.json, "--json", args.archive, walk, args.objects,
+                         state_file_path(args.output, args.arch));
     objects.emplace(ObjectSet::load(args.objects));
     fingerprint = object_set_fingerprint(args.objects);
   } catch (const Error& e) {
-    spdlog::error("btfgen build: {}", e.what());
-    return kExitSetup;
+    return setup_error(e.what());
   }
   if (g_cancel) return kExitInterrupted;
 
-  BuildOptions options;
-  options.output_dir = args.output;
-  options.arch = args.arch;
-  options.jobs = args.jobs;
-  options.fingerprint = fingerprint;
+  BuildOptions options{.output_dir = args.output,
+                       .arch = args.arch,
+                       .jobs = args.jobs,
+                       .fingerprint = fingerprint,
+                       .max_input_size = max_input_size,
+                       .wait_lock = args.wait_lock};
 
   ProgressBar bar(isatty(STDERR_FILENO) == 1);
   BuildCallbacks callbacks;
@@ -220,16 +234,19 @@ int run(const BuildArgs& args) {
     result = run_build(walk, *objects, options, callbacks, g_cancel);
   } catch (const Error& e) {
     bar.clear();
-    spdlog::error("btfgen build: {}", e.what());
-    return kExitSetup;
+    if (e.code() == ECANCELED) return kExitInterrupted;
+    return setup_error(e.what());
   }
   bar.clear();
 
+  for (const auto& w : result.warnings) spdlog::warn("warning: {}", printable(w));
   for (const auto& k : result.kernels) {
-    if (k.status == KernelStatus::Failed) spdlog::error("failed  {}: {}", k.output_relative, k.error);
+    if (k.status == KernelStatus::Failed)
+      spdlog::error("failed  {}: {}", printable(k.output_relative), printable(k.error));
   }
   for (const auto& k : result.kernels) {
-    if (k.status == KernelStatus::Removed) spdlog::info("removed {} (its kernel left the archive)", k.output_relative);
+    if (k.status == KernelStatus::Removed)
+      spdlog::info("removed {} (its kernel left the archive)", printable(k.output_relative));
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   spdlog::info("btfgen build: {} kernels found, {} written, {} unchanged, {} failed, {} removed; {} output ({} bytes); {:.2f} s{}",
@@ -237,15 +254,21 @@ int run(const BuildArgs& args) {
                human_bytes(result.output_bytes), result.output_bytes, seconds,
                result.cancelled ? " (interrupted)" : "");
 
+  int status = kExitOk;
   if (!args.json.empty()) {
     try {
       write_manifest(args.json, args.arch, result);
     } catch (const Error& e) {
-      spdlog::error("btfgen build: {}", e.what());
-      return kExitSetup;
+      spdlog::error("btfgen build: {}", printable(e.what()));
+      status = kExitSetup;
     }
   }
+  if (!result.state_error.empty()) {
+    spdlog::error("btfgen build: the state was not saved (the next run rebuilds): {}", printable(result.state_error));
+    status = kExitSetup;
+  }
   if (result.cancelled) return kExitInterrupted;
+  if (status != kExitOk) return status;
   if (result.failed > 0 && !args.allow_failures) return kExitKernelsFailed;
   return kExitOk;
 }
@@ -271,6 +294,10 @@ void add_build_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--json", args->json, "Write a JSON manifest of every kernel to this file");
   cmd->add_flag("--allow-failures", args->allow_failures,
                 "Exit 0 even when some kernels failed (they are still reported)");
+  cmd->add_option("--max-input-size", args->max_input_size,
+                  "Largest decompressed kernel BTF (and tarball stream) accepted, e.g. 256M (the default)");
+  cmd->add_flag("--wait-lock", args->wait_lock,
+                "When another build holds the output directory, wait for it instead of failing");
   cmd->footer(
       "Exit status: 0 all kernels built (or --allow-failures), 1 some kernels failed, 2 setup error\n"
       "(archive, arch, objects, output), 130 interrupted.");

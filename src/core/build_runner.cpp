@@ -2,147 +2,108 @@
 //
 // Each worker holds one kernel at a time: the tarball is decompressed into memory, parsed, its raw
 // bytes freed, minimized with the shared (read-only) ObjectSet, and the result compared with the
-// output already on disk; only different bytes are written, through AtomicFile. So memory stays at
-// about `jobs` kernels whatever the archive size, and an unchanged output keeps its inode and mtime.
+// output already on disk; only different bytes are written, atomically. So memory stays at about
+// `jobs` kernels whatever the archive size, and an unchanged output keeps its inode and mtime.
 //
 // Example: 3 kernels, state says k1 is done with the same objects and inputs, k3 left the archive:
 //   k1 → unchanged (from state, not decompressed); k2 → built, written; k3's output → removed.
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 
-#include "btfgen/atomic_file.h"
 #include "btfgen/build_runner.h"
 #include "btfgen/error.h"
 #include "btfgen/kernel_btf.h"
+#include "btfgen/output_tree.h"
+#include "fd.h"
 #include "sha256.h"
 
 namespace btfgen {
 
-namespace fs = std::filesystem;
-
 namespace {
-
-struct FileStat {
-  uint64_t size = 0;
-  int64_t mtime_ns = 0;
-};
-
-std::optional<FileStat> stat_file(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  return FileStat{static_cast<uint64_t>(st.st_size),
-                  int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
-}
-
-std::vector<uint8_t> read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(errno ? errno : ENOENT, path + ": cannot open: " + std::strerror(errno ? errno : ENOENT));
-  std::vector<uint8_t> bytes;
-  in.seekg(0, std::ios::end);
-  const auto size = in.tellg();
-  in.seekg(0, std::ios::beg);
-  if (size > 0) bytes.resize(static_cast<size_t>(size));
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
-    throw Error(EIO, path + ": cannot read");
-  }
-  return bytes;
-}
-
-// True when PATH holds exactly BYTES (cheap size check first).
-bool file_has_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
-  const auto st = stat_file(path);
-  if (!st || st->size != bytes.size()) return false;
-  try {
-    return read_whole_file(path) == bytes;
-  } catch (const Error&) {
-    return false;
-  }
-}
-
-// Removes PATH and then every directory above it that became empty, up to ROOT (exclusive).
-void remove_output(const std::string& root, const std::string& relative) {
-  fs::path path = fs::path(root) / relative;
-  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
-    throw Error(errno, path.string() + ": cannot remove stale output: " + std::strerror(errno));
-  }
-  for (fs::path dir = fs::path(relative).parent_path(); !dir.empty(); dir = dir.parent_path()) {
-    if (rmdir((fs::path(root) / dir).c_str()) != 0) break;  // not empty (or gone): stop
-  }
-}
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 struct Outcome {
   KernelReport report;
-  StateEntry state;
+  std::optional<StateEntry> state;  // nullopt: forget the kernel (retried next run)
 };
 
 class Runner {
  public:
-  Runner(const ObjectSet& objects, const BuildOptions& options, const std::atomic<bool>& cancel)
-      : objects_(objects), options_(options), cancel_(cancel) {}
+  Runner(OutputTree& tree, const ObjectSet& objects, const BuildOptions& options, const std::atomic<bool>& cancel)
+      : tree_(tree), objects_(objects), options_(options), cancel_(cancel) {}
 
-  // Builds one kernel; nullopt when cancelled before its output was committed.
-  std::optional<Outcome> build(const ArchiveKernel& k) const {
+  // Builds one kernel; nullopt when cancelled before its output was committed. WROTE_BEFORE: the
+  // state says an earlier run wrote this kernel's output (only then may a failure remove it).
+  std::optional<Outcome> build(const ArchiveKernel& k, bool wrote_before) const {
     Outcome o;
     o.report.output_relative = k.output_relative;
-    o.state.output_relative = k.output_relative;
-    o.state.fingerprint = options_.fingerprint;
-    o.state.input_size = k.input_size;
-    o.state.input_mtime_ns = k.input_mtime_ns;
-    const std::string out_path = options_.output_dir + "/" + k.output_relative;
+    StateEntry state{.output_relative = k.output_relative,
+                     .fingerprint = options_.fingerprint,
+                     .input_size = k.input_size,
+                     .input_mtime_ns = k.input_mtime_ns};
+    std::vector<uint8_t> bytes;
     try {
-      std::vector<uint8_t> bytes;
-      {
-        // The decompressed bytes are freed inside load_kernel_btf; only the parsed copy lives on.
-        BtfPtr btf = load_kernel_btf(k.input_path);
-        if (cancel_) return std::nullopt;
-        bytes = minimize(btf.get(), objects_);
-      }
-      o.report.output_size = bytes.size();
-      o.report.output_sha256 = sha256_hex(bytes);
-      if (file_has_bytes(out_path, bytes)) {
+      // The decompressed bytes are freed inside load_kernel_btf; only the parsed copy lives on.
+      const BtfPtr btf = load_kernel_btf(k.input_path, {options_.max_input_size, &cancel_});
+      if (cancel_) return std::nullopt;
+      bytes = minimize(btf.get(), objects_);
+    } catch (const Error& e) {
+      if (e.code() == ECANCELED) return std::nullopt;
+      return input_failure(k, wrote_before, e.what(), state);
+    } catch (const std::exception& e) {  // bad_alloc and the like: this kernel only
+      return input_failure(k, wrote_before, k.input_path + ": " + e.what(), state);
+    }
+
+    o.report.output_size = bytes.size();
+    o.report.output_sha256 = sha256_hex(bytes);
+    try {
+      if (tree_.holds(k.output_relative, bytes)) {
         o.report.status = KernelStatus::Unchanged;
       } else {
-        std::error_code ec;
-        fs::create_directories(fs::path(out_path).parent_path(), ec);
-        if (ec) throw Error(ec.value(), fs::path(out_path).parent_path().string() + ": cannot create directory: " + ec.message());
-        AtomicFile file(out_path);
-        file.write(bytes);
-        if (cancel_) return std::nullopt;  // ~AtomicFile removes the temporary file
-        file.commit();
+        if (!tree_.write(k.output_relative, bytes, &cancel_)) return std::nullopt;
         o.report.status = KernelStatus::Written;
       }
-      const auto st = stat_file(out_path);
-      if (!st) throw Error(ENOENT, out_path + ": output vanished after writing");
-      o.state.output_size = st->size;
-      o.state.output_mtime_ns = st->mtime_ns;
-      o.state.output_sha256 = o.report.output_sha256;
-      return o;
-    } catch (const std::exception& e) {
-      o.report = KernelReport{k.output_relative, KernelStatus::Failed, false, 0, {}, first_line(e.what())};
-      o.state.failed = true;
-      o.state.error = o.report.error;
-      try {
-        remove_output(options_.output_dir, k.output_relative);  // a failed kernel has no output
-      } catch (const Error& removal) {
-        o.report.error += "; " + std::string(removal.what());
-      }
-      return o;
+      const auto st = tree_.stat(k.output_relative);
+      if (!st || !S_ISREG(st->st_mode)) throw Error(ENOENT, tree_.root() + "/" + k.output_relative + ": output vanished after writing");
+      state.output_size = static_cast<uint64_t>(st->st_size);
+      state.output_mtime_ns = mtime_ns(*st);
+      state.output_sha256 = o.report.output_sha256;
+      o.state = std::move(state);
+    } catch (const Error& e) {
+      // Not a property of the inputs: not remembered, so the next run tries again.
+      o.report = KernelReport{.output_relative = k.output_relative, .status = KernelStatus::Failed,
+                              .error = first_line(e.what())};
     }
+    return o;
   }
 
  private:
+  // The kernel's input is bad: remembered as failed, and its old output (if we wrote one) removed,
+  // as bpftool leaves no output for a kernel it fails on.
+  Outcome input_failure(const ArchiveKernel& k, bool wrote_before, const std::string& what, StateEntry state) const {
+    Outcome o;
+    o.report = KernelReport{.output_relative = k.output_relative, .status = KernelStatus::Failed,
+                            .error = first_line(what)};
+    state.failed = true;
+    state.error = o.report.error;
+    o.state = std::move(state);
+    if (wrote_before) {
+      try {
+        tree_.remove(k.output_relative);
+      } catch (const Error& removal) {
+        o.report.error += "; " + first_line(removal.what());
+        o.state.reset();
+      }
+    }
+    return o;
+  }
+
+  OutputTree& tree_;
   const ObjectSet& objects_;
   const BuildOptions& options_;
   const std::atomic<bool>& cancel_;
@@ -162,27 +123,45 @@ const char* status_name(KernelStatus s) {
 
 BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const BuildOptions& options,
                       const BuildCallbacks& callbacks, const std::atomic<bool>& cancel) {
-  std::error_code ec;
-  fs::create_directories(options.output_dir, ec);
-  if (ec || !fs::is_directory(options.output_dir)) {
-    throw Error(ec ? ec.value() : ENOTDIR, options.output_dir + ": cannot create output directory" +
-                                               (ec ? ": " + ec.message() : std::string()));
-  }
+  OutputTree tree(options.output_dir);
+  tree.lock(options.wait_lock, &cancel);
   const std::string state_path = state_file_path(options.output_dir, options.arch);
-  std::map<std::string, StateEntry> state;  // becomes the new state as the run goes
-  for (auto& e : read_state(state_path)) state[e.output_relative] = std::move(e);
+  StateRead read = read_state(state_path, arch_aliases(options.arch));
+  BuildState& state = read.entries;  // becomes the new state as the run goes
 
   BuildResult result;
+  result.warnings = std::move(read.warnings);
   std::vector<KernelReport> reports;
 
-  // Kernels that left the archive (filtered-out ones are still in it: their state is kept).
+  // Kernels that left the archive (filtered-out ones are still in it: their state is kept). The
+  // walk is complete here, and every path was validated when the state was read.
   std::map<std::string, const ArchiveKernel*> present;
   for (const auto& k : walk.kernels) present[k.output_relative] = &k;
   for (auto it = state.begin(); it != state.end();) {
-    if (present.count(it->first)) { ++it; continue; }
+    if (present.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
     if (!it->second.failed) {
-      remove_output(options.output_dir, it->first);
-      reports.push_back(KernelReport{it->first, KernelStatus::Removed, true, 0, {}, {}});
+      try {
+        switch (tree.remove(it->first)) {
+          case OutputTree::Removal::Removed:
+            reports.push_back(KernelReport{.output_relative = it->first, .status = KernelStatus::Removed,
+                                           .from_state = true});
+            break;
+          case OutputTree::Removal::Missing:
+            break;
+          case OutputTree::Removal::NotAFile:
+            result.warnings.push_back(options.output_dir + "/" + it->first +
+                                      ": left alone: not a regular file, so not an output btfgen wrote");
+            break;
+        }
+      } catch (const Error& e) {
+        reports.push_back(KernelReport{.output_relative = it->first, .status = KernelStatus::Failed,
+                                       .error = first_line(e.what())});
+        ++it;  // kept: the removal is tried again next run
+        continue;
+      }
     }
     it = state.erase(it);
   }
@@ -199,13 +178,21 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
       if (e.fingerprint == options.fingerprint && e.input_size == k.input_size &&
           e.input_mtime_ns == k.input_mtime_ns) {
         if (e.failed) {
-          settled.push_back(KernelReport{k.output_relative, KernelStatus::Failed, true, 0, {}, e.error});
+          settled.push_back(KernelReport{.output_relative = k.output_relative, .status = KernelStatus::Failed,
+                                         .from_state = true, .error = e.error});
           continue;
         }
-        const auto st = stat_file(options.output_dir + "/" + k.output_relative);
-        if (st && st->size == e.output_size && st->mtime_ns == e.output_mtime_ns) {
-          settled.push_back(
-              KernelReport{k.output_relative, KernelStatus::Unchanged, true, e.output_size, e.output_sha256, {}});
+        std::optional<struct stat> st;
+        try {
+          st = tree.stat(k.output_relative);
+        } catch (const Error&) {
+          // a link or file in the way: rebuild, and let the write say what is wrong
+        }
+        if (st && S_ISREG(st->st_mode) && static_cast<uint64_t>(st->st_size) == e.output_size &&
+            mtime_ns(*st) == e.output_mtime_ns) {
+          settled.push_back(KernelReport{.output_relative = k.output_relative, .status = KernelStatus::Unchanged,
+                                         .from_state = true, .output_size = e.output_size,
+                                         .output_sha256 = e.output_sha256});
           continue;
         }
       }
@@ -234,17 +221,27 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
   if (callbacks.on_start) callbacks.on_start(total);
   for (auto& r : settled) finish(std::move(r));
 
-  const Runner runner(objects, options, cancel);
+  const Runner runner(tree, objects, options, cancel);
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (;;) {
       if (cancel) return;
       const size_t i = next.fetch_add(1);
       if (i >= todo.size()) return;
-      auto outcome = runner.build(*todo[i]);
+      const std::string& relative = todo[i]->output_relative;
+      bool wrote_before;
+      {
+        std::lock_guard lock(mutex);
+        const auto it = state.find(relative);
+        wrote_before = it != state.end() && !it->second.failed;
+      }
+      auto outcome = runner.build(*todo[i], wrote_before);
       if (!outcome) return;  // cancelled
       std::lock_guard lock(mutex);
-      state[outcome->state.output_relative] = std::move(outcome->state);
+      if (outcome->state)
+        state[relative] = std::move(*outcome->state);
+      else if (outcome->report.status == KernelStatus::Failed)
+        state.erase(relative);
       finish(std::move(outcome->report));
     }
   };
@@ -255,10 +252,11 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
     work();
   }  // jthreads join here
 
-  std::vector<StateEntry> entries;
-  entries.reserve(state.size());
-  for (auto& [_, e] : state) entries.push_back(std::move(e));
-  write_state(state_path, std::move(entries));
+  try {
+    write_state(state_path, state);
+  } catch (const Error& e) {
+    result.state_error = first_line(e.what());
+  }
 
   result.cancelled = cancel;
   std::sort(reports.begin(), reports.end(),

@@ -239,7 +239,7 @@ TEST(ArchiveWalker, AnyDepthPlainBtfHiddenDirsAndTarballPreference) {
   touch(".git/x86_64/hidden.btf.tar.xz");         // hidden tree
   touch("a/b/x86_64/.both.btf.tmp.123456");       // temp file of an interrupted writer
   touch("out/x86_64/old.btf");                    // the output dir inside the archive
-  const auto walk = walk_archive(archive.path(), "x86_64", {}, {}, archive.file("out"));
+  const auto walk = walk_archive(archive.path(), "x86_64", {.skip_dir = archive.file("out")});
   EXPECT_EQ(relatives(walk), (std::vector<std::string>{"1/x86_64/stray.btf", "a/b/c/d/amd64/deep.btf",
                                                        "a/b/x86_64/both.btf", "x86_64/top.btf"}));
   for (const auto& k : walk.kernels) {
@@ -253,7 +253,8 @@ TEST(ArchiveWalker, AnyDepthPlainBtfHiddenDirsAndTarballPreference) {
 
 TEST(ArchiveWalker, IncludeAndExcludeGlobs) {
   REQUIRE_CORPUS();
-  const auto walk = walk_archive(kCorpus, "arm64", {"debian/*", "kylin/*"}, {"*-rt-*", "*v2207*"});
+  const auto walk =
+      walk_archive(kCorpus, "arm64", {.include = {"debian/*", "kylin/*"}, .exclude = {"*-rt-*", "*v2207*"}});
   const auto selected = relatives(walk, true);
   EXPECT_EQ(walk.kernels.size(), 45u);  // filtered-out kernels are still known (not "gone")
   EXPECT_EQ(walk.selected_count(), selected.size());
@@ -266,7 +267,7 @@ TEST(ArchiveWalker, IncludeAndExcludeGlobs) {
   EXPECT_NE(std::find(selected.begin(), selected.end(), "kylin/V10/aarch64/4.19.90-24.4.v2101.ky10.aarch64.btf"),
             selected.end());
   // A glob also matches the input name, with its .tar.xz.
-  EXPECT_EQ(walk_archive(kCorpus, "x86_64", {"*bclinux*.btf.tar.xz"}).selected_count(), 1u);
+  EXPECT_EQ(walk_archive(kCorpus, "x86_64", {.include = {"*bclinux*.btf.tar.xz"}}).selected_count(), 1u);
 }
 
 // ---- CLI over small archives -------------------------------------------------------------------
@@ -546,32 +547,37 @@ TEST(BuildCli, InterruptLeavesNoPartialFile) {
 
 TEST(BuildState, RoundTripAndNoRewriteWhenEqual) {
   TempDir t;
-  std::vector<StateEntry> entries(2);
-  entries[0] = {"z/x86_64/b.btf", "f1", 10, 20, false, 30, 40, "abc", ""};
-  entries[1] = {"a/x86_64/a.btf", "f2", 11, 21, true, 0, 0, "", "bad\ttarball\nsecond line"};
+  const std::vector<std::string> arch = {"x86_64"};
+  BuildState entries;
+  entries["z/x86_64/b.btf"] = {"z/x86_64/b.btf", "f1", 10, 20, false, 30, 40, "abc", ""};
+  entries["a/x86_64/a.btf"] = {"a/x86_64/a.btf", "f2", 11, 21, true, 0, 0, "", "bad\ttarball\nsecond \\line"};
   const std::string path = state_file_path(t.path(), "amd64");
   EXPECT_EQ(path, t.path() + "/.btfgen-state-x86_64.tsv");
   write_state(path, entries);
-  const auto back = read_state(path);
+  const auto read = read_state(path, arch);
+  EXPECT_TRUE(read.warnings.empty());
+  const auto& back = read.entries;
   ASSERT_EQ(back.size(), 2u);
-  EXPECT_EQ(back[0].output_relative, "a/x86_64/a.btf");  // sorted
-  EXPECT_TRUE(back[0].failed);
-  EXPECT_EQ(back[0].error, "bad tarball second line");
-  EXPECT_EQ(back[1].output_relative, "z/x86_64/b.btf");
-  EXPECT_EQ(back[1].fingerprint, "f1");
-  EXPECT_EQ(back[1].input_size, 10u);
-  EXPECT_EQ(back[1].input_mtime_ns, 20);
-  EXPECT_EQ(back[1].output_size, 30u);
-  EXPECT_EQ(back[1].output_mtime_ns, 40);
-  EXPECT_EQ(back[1].output_sha256, "abc");
+  const StateEntry& a = back.at("a/x86_64/a.btf");
+  EXPECT_TRUE(a.failed);
+  EXPECT_EQ(a.error, "bad\ttarball\nsecond \\line");  // escaped in the file, exact once read
+  const StateEntry& b = back.at("z/x86_64/b.btf");
+  EXPECT_EQ(b.fingerprint, "f1");
+  EXPECT_EQ(b.input_size, 10u);
+  EXPECT_EQ(b.input_mtime_ns, 20);
+  EXPECT_EQ(b.output_size, 30u);
+  EXPECT_EQ(b.output_mtime_ns, 40);
+  EXPECT_EQ(b.output_sha256, "abc");
+  const std::string text = read_text(path);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);  // header + 2 lines: LF and TAB escaped
 
   const FileId before = file_id(path);
   write_state(path, back);
   EXPECT_EQ(file_id(path), before);
 
   std::ofstream(t.file("garbage.tsv")) << "not a state file\n";
-  EXPECT_TRUE(read_state(t.file("garbage.tsv")).empty());
-  EXPECT_TRUE(read_state(t.file("missing.tsv")).empty());
+  EXPECT_TRUE(read_state(t.file("garbage.tsv"), arch).entries.empty());
+  EXPECT_TRUE(read_state(t.file("missing.tsv"), arch).entries.empty());
 }
 
 TEST(BuildState, FingerprintFollowsObjectBytesAndOrder) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@ struct CommandResult {
   int exit_code = -1;  // the exit status; 128 + signal number when killed by a signal
   std::string out;
   std::string err;
+  long max_rss_kb = 0;  // peak resident set size of the process (wait4's ru_maxrss)
 };
 
 // Runs ARGV[0] (searched in PATH when it has no '/') with ARGV, without a shell, and captures its
@@ -93,8 +95,10 @@ inline CommandResult run_command(const std::vector<std::string>& argv) {
     if (f.fd >= 0) close(f.fd);
 
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  struct rusage usage {};
+  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
+  result.max_rss_kb = usage.ru_maxrss;
   if (WIFEXITED(status))
     result.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status))
