@@ -5,9 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "btfgen/bpf_object.h"
-#include "btfgen/btf_handle.h"
-#include "btfgen/error.h"
+#include "btfgen/input/bpf_object.h"
+#include "btfgen/common/btf_handle.h"
+#include "btfgen/common/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static btfgen::BtfPtr names = [] {

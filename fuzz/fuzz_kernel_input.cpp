@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "btfgen/error.h"
-#include "btfgen/kernel_btf.h"
+#include "btfgen/common/error.h"
+#include "btfgen/input/kernel_btf.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   libbpf_set_print(nullptr);  // libbpf's warnings about malformed inputs are expected noise here

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "btfgen/error.h"
-#include "btfgen/kernel_btf.h"
-#include "btfgen/minimize.h"
+#include "btfgen/common/error.h"
+#include "btfgen/input/kernel_btf.h"
+#include "btfgen/minimize/minimize.h"
 
 namespace {
 

@@ -7,9 +7,9 @@
 // The core does not log: progress and per-kernel results go to the caller's callbacks.
 #pragma once
 
-#include "btfgen/archive_walker.h"
-#include "btfgen/build_guards.h"
-#include "btfgen/build_manifest.h"
-#include "btfgen/build_runner.h"
-#include "btfgen/build_state.h"
-#include "btfgen/output_tree.h"
+#include "btfgen/build/archive_walker.h"
+#include "btfgen/build/build_guards.h"
+#include "btfgen/build/build_manifest.h"
+#include "btfgen/build/build_runner.h"
+#include "btfgen/build/build_state.h"
+#include "btfgen/build/output_tree.h"

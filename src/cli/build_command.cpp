@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "btfgen/build.h"
-#include "btfgen/error.h"
-#include "btfgen/minimize.h"
-#include "btfgen/text.h"
+#include "btfgen/common/error.h"
+#include "btfgen/minimize/minimize.h"
+#include "btfgen/common/text.h"
 #include "commands.h"
 
 namespace btfgen::cli {

@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "btfgen/error.h"
-#include "btfgen/kernel_btf.h"
-#include "btfgen/minimize.h"
-#include "btfgen/output_file.h"
-#include "btfgen/text.h"
+#include "btfgen/common/error.h"
+#include "btfgen/input/kernel_btf.h"
+#include "btfgen/minimize/minimize.h"
+#include "btfgen/common/output_file.h"
+#include "btfgen/common/text.h"
 #include "commands.h"
 
 namespace btfgen::cli {

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <vector>
 
-#include "btfgen/bpf_object.h"
-#include "btfgen/btf_handle.h"
-#include "btfgen/error.h"
+#include "btfgen/input/bpf_object.h"
+#include "btfgen/common/btf_handle.h"
+#include "btfgen/common/error.h"
 
 namespace btfgen {
 namespace {

@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "btfgen/build.h"
-#include "btfgen/error.h"
-#include "sha256.h"
+#include "btfgen/common/error.h"
+#include "common/sha256.h"
 #include "test_support.h"
 
 namespace btfgen {

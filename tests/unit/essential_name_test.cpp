@@ -2,7 +2,7 @@
 // non-underscore starts the flavor.
 #include <gtest/gtest.h>
 
-#include "btf_util.h"
+#include "relo/btf_util.h"
 
 namespace btfgen {
 namespace {

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <string>
 
-#include "btfgen/error.h"
-#include "btfgen/kernel_btf.h"
-#include "btfgen/minimize.h"
+#include "btfgen/common/error.h"
+#include "btfgen/input/kernel_btf.h"
+#include "btfgen/minimize/minimize.h"
 #include "test_support.h"
 
 namespace btfgen {

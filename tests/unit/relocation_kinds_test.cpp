@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "btfgen/bpf_object.h"
-#include "btfgen/error.h"
-#include "btfgen/kernel_btf.h"
-#include "btfgen/minimize.h"
+#include "btfgen/input/bpf_object.h"
+#include "btfgen/common/error.h"
+#include "btfgen/input/kernel_btf.h"
+#include "btfgen/minimize/minimize.h"
 #include "test_support.h"
 
 namespace {

@@ -1,0 +1,70 @@
+// The `btfgen build` run: plan from the state, a pool of workers, per-kernel reports (build_runner.cpp).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "btfgen/build/archive_walker.h"
+#include "btfgen/build/build_state.h"
+#include "btfgen/input/kernel_btf.h"
+#include "btfgen/minimize/minimize.h"
+
+namespace btfgen {
+
+enum class KernelStatus { Written, Unchanged, Failed, Removed };
+const char* status_name(KernelStatus s);  // "written", "unchanged", "failed", "removed"
+
+struct KernelReport {
+  std::string output_relative;
+  KernelStatus status = KernelStatus::Unchanged;
+  bool from_state = false;   // decided from the state file, without decompressing the kernel
+  uint64_t output_size = 0;  // written/unchanged
+  std::string output_sha256; // written/unchanged
+  std::string error;         // failed: one line
+};
+
+struct BuildOptions {
+  std::string output_dir;
+  std::string arch;
+  unsigned jobs = 1;
+  std::string fingerprint;  // object_set_fingerprint() of the objects
+  uint64_t max_input_size = kDefaultMaxInputSize;
+  bool wait_lock = false;   // another build holds the output directory: wait instead of failing
+};
+
+struct BuildCallbacks {
+  // Called once, after planning, with the number of selected kernels.
+  std::function<void(size_t total)> on_start;
+  // Called for every selected kernel as it finishes (also those taken from the state), serialized
+  // (never concurrently), from whichever thread finished it.
+  std::function<void(const KernelReport& report, size_t done, size_t total)> on_kernel;
+};
+
+struct BuildResult {
+  std::vector<KernelReport> kernels;  // selected kernels + removed ones, sorted by output_relative
+  size_t found = 0;                   // selected kernels
+  size_t written = 0, unchanged = 0, failed = 0, removed = 0;
+  uint64_t output_bytes = 0;          // total size of written + unchanged outputs
+  bool cancelled = false;             // CANCEL was raised; kernels not reached are not in `kernels`
+  std::vector<std::string> warnings;  // state lines dropped, paths left alone because they are not ours
+  std::string state_error;            // the state could not be saved (the outputs are fine)
+};
+
+// Builds every selected kernel of WALK into OPTIONS.output_dir with OBJECTS, reusing the state file,
+// removing outputs whose kernel left the archive, and updating the state. Rules:
+//   - the output directory is locked (flock) for the whole run: builds never interleave;
+//   - only files the state says btfgen wrote, at validated paths inside the output tree, are ever
+//     removed, and WALK must be complete (walk_archive never returns a partial walk);
+//   - a kernel whose input fails (corrupt, too large, ambiguous...) fails alone and is remembered;
+//     one whose output cannot be written or removed fails alone and is retried next run;
+//   - when CANCEL becomes true, workers stop within one block of decompression without committing
+//     their kernel's output, the state of finished kernels is saved, and the result says cancelled.
+// Throws Error only for what stops the whole run before any kernel: the output directory cannot be
+// created or locked, or the state file is not a regular file.
+BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const BuildOptions& options,
+                      const BuildCallbacks& callbacks, const std::atomic<bool>& cancel);
+
+}  // namespace btfgen
