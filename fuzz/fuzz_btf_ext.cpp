@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "btfgen/input/bpf_object.h"
+#include "input/btf_ext_reader.h"
 #include "btfgen/common/btf_handle.h"
 #include "btfgen/common/error.h"
 

@@ -26,15 +26,14 @@ std::string one_line(const Json& object) {
   return text + "}";
 }
 
-Json entry(const KernelReport& k) {
+Json entry(const KernelRecord& k) {
   Json e;
   e["path"] = k.output_relative;
   if (!is_valid_utf8(k.output_relative)) e["path_base64"] = base64(k.output_relative);
   e["status"] = status_name(k.status);
   e["cached"] = k.from_state;
-  const bool has_output = k.status == KernelStatus::Written || k.status == KernelStatus::Unchanged;
-  e["size"] = has_output ? Json(k.output_size) : Json();
-  e["sha256"] = has_output ? Json(k.output_sha256) : Json();
+  e["size"] = k.has_output() ? Json(k.output_size) : Json();
+  e["sha256"] = k.has_output() ? Json(k.output_sha256) : Json();
   e["error"] = k.status == KernelStatus::Failed ? Json(k.error) : Json();
   return e;
 }

@@ -7,17 +7,19 @@
 //
 // Example: 3 kernels, state says k1 is done with the same objects and inputs, k3 left the archive:
 //   k1 → unchanged (from state, not decompressed); k2 → built, written; k3's output → removed.
+#include "btfgen/build/build_runner.h"
+
 #include <algorithm>
 #include <cerrno>
-#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
-#include "btfgen/build/build_runner.h"
+#include "btfgen/build/output_tree.h"
 #include "btfgen/common/error.h"
 #include "btfgen/input/kernel_btf.h"
-#include "btfgen/build/output_tree.h"
+#include "btfgen/minimize/minimize.h"
 #include "common/fd.h"
 #include "common/sha256.h"
 
@@ -27,9 +29,11 @@ namespace {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
+// The record of a kernel that failed; REMEMBER: kept in the state (its input is bad), or not
+// (its output could not be written or removed: tried again next run).
 struct Outcome {
-  KernelReport report;
-  std::optional<StateEntry> state;  // nullopt: forget the kernel (retried next run)
+  KernelRecord record;
+  bool remember = true;
 };
 
 class Runner {
@@ -40,12 +44,10 @@ class Runner {
   // Builds one kernel; nullopt when cancelled before its output was committed. WROTE_BEFORE: the
   // state says an earlier run wrote this kernel's output (only then may a failure remove it).
   std::optional<Outcome> build(const ArchiveKernel& k, bool wrote_before) const {
-    Outcome o;
-    o.report.output_relative = k.output_relative;
-    StateEntry state{.output_relative = k.output_relative,
-                     .fingerprint = options_.fingerprint,
-                     .input_size = k.input_size,
-                     .input_mtime_ns = k.input_mtime_ns};
+    KernelRecord record{.output_relative = k.output_relative,
+                        .fingerprint = options_.fingerprint,
+                        .input_size = k.input_size,
+                        .input_mtime_ns = k.input_mtime_ns};
     std::vector<uint8_t> bytes;
     try {
       // The decompressed bytes are freed inside load_kernel_btf; only the parsed copy lives on.
@@ -54,50 +56,49 @@ class Runner {
       bytes = minimize(btf.get(), objects_);
     } catch (const Error& e) {
       if (e.code() == ECANCELED) return std::nullopt;
-      return input_failure(k, wrote_before, e.what(), state);
+      return input_failure(std::move(record), wrote_before, e.what());
     } catch (const std::exception& e) {  // bad_alloc and the like: this kernel only
-      return input_failure(k, wrote_before, k.input_path + ": " + e.what(), state);
+      return input_failure(std::move(record), wrote_before, k.input_path + ": " + e.what());
     }
 
-    o.report.output_size = bytes.size();
-    o.report.output_sha256 = sha256_hex(bytes);
+    record.output_size = bytes.size();
+    record.output_sha256 = sha256_hex(bytes);
     try {
       if (tree_.holds(k.output_relative, bytes)) {
-        o.report.status = KernelStatus::Unchanged;
+        record.status = KernelStatus::Unchanged;
       } else {
         if (!tree_.write(k.output_relative, bytes, &cancel_)) return std::nullopt;
-        o.report.status = KernelStatus::Written;
+        record.status = KernelStatus::Written;
       }
       const auto st = tree_.stat(k.output_relative);
-      if (!st || !S_ISREG(st->st_mode)) throw Error(ENOENT, tree_.root() + "/" + k.output_relative + ": output vanished after writing");
-      state.output_size = static_cast<uint64_t>(st->st_size);
-      state.output_mtime_ns = mtime_ns(*st);
-      state.output_sha256 = o.report.output_sha256;
-      o.state = std::move(state);
+      if (!st || !S_ISREG(st->st_mode)) throw Error(ENOENT, tree_.shown(k.output_relative) + ": output vanished after writing");
+      record.output_mtime_ns = mtime_ns(*st);
+      return Outcome{std::move(record)};
     } catch (const Error& e) {
       // Not a property of the inputs: not remembered, so the next run tries again.
-      o.report = KernelReport{.output_relative = k.output_relative, .status = KernelStatus::Failed,
-                              .error = first_line(e.what())};
+      return Outcome{failed(std::move(record), e.what()), false};
     }
-    return o;
   }
 
  private:
+  static KernelRecord failed(KernelRecord record, const std::string& what) {
+    record.status = KernelStatus::Failed;
+    record.error = first_line(what);
+    record.output_size = 0;
+    record.output_sha256.clear();
+    return record;
+  }
+
   // The kernel's input is bad: remembered as failed, and its old output (if we wrote one) removed,
   // as bpftool leaves no output for a kernel it fails on.
-  Outcome input_failure(const ArchiveKernel& k, bool wrote_before, const std::string& what, StateEntry state) const {
-    Outcome o;
-    o.report = KernelReport{.output_relative = k.output_relative, .status = KernelStatus::Failed,
-                            .error = first_line(what)};
-    state.failed = true;
-    state.error = o.report.error;
-    o.state = std::move(state);
+  Outcome input_failure(KernelRecord record, bool wrote_before, const std::string& what) const {
+    Outcome o{failed(std::move(record), what)};
     if (wrote_before) {
       try {
-        tree_.remove(k.output_relative);
+        tree_.remove(o.record.output_relative);
       } catch (const Error& removal) {
-        o.report.error += "; " + first_line(removal.what());
-        o.state.reset();
+        o.record.error += "; " + first_line(removal.what());
+        o.remember = false;
       }
     }
     return o;
@@ -109,17 +110,67 @@ class Runner {
   const std::atomic<bool>& cancel_;
 };
 
-}  // namespace
-
-const char* status_name(KernelStatus s) {
-  switch (s) {
-    case KernelStatus::Written: return "written";
-    case KernelStatus::Unchanged: return "unchanged";
-    case KernelStatus::Failed: return "failed";
-    case KernelStatus::Removed: return "removed";
+// Removes the outputs of kernels that left the archive (kernels filtered out are still in it:
+// their state is kept). The walk is complete, and every path was validated when the state was read.
+void remove_departed(OutputTree& tree, const ArchiveWalk& walk, BuildState& state, std::vector<KernelRecord>& records,
+                     std::vector<std::string>& warnings) {
+  std::set<std::string> present;
+  for (const auto& k : walk.kernels) present.insert(k.output_relative);
+  for (auto it = state.begin(); it != state.end();) {
+    if (present.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    if (it->second.has_output()) {
+      try {
+        switch (tree.remove(it->first)) {
+          case OutputTree::Removal::Removed:
+            records.push_back(
+                KernelRecord{.output_relative = it->first, .status = KernelStatus::Removed, .from_state = true});
+            break;
+          case OutputTree::Removal::Missing:
+            break;
+          case OutputTree::Removal::NotAFile:
+            warnings.push_back(tree.shown(it->first) + ": left alone: not a regular file, so not an output btfgen wrote");
+            break;
+        }
+      } catch (const Error& e) {
+        records.push_back(KernelRecord{.output_relative = it->first, .status = KernelStatus::Failed,
+                                       .error = first_line(e.what())});
+        ++it;  // kept: the removal is tried again next run
+        continue;
+      }
+    }
+    it = state.erase(it);
   }
-  return "?";
 }
+
+// The state's answer for K, when it has one: its inputs and objects are those of its record, and
+// its output (if any) is still the file that was written.
+std::optional<KernelRecord> settled(const OutputTree& tree, const BuildState& state, const ArchiveKernel& k,
+                                    const std::string& fingerprint) {
+  const auto it = state.find(k.output_relative);
+  if (it == state.end()) return std::nullopt;
+  const KernelRecord& e = it->second;
+  if (e.fingerprint != fingerprint || e.input_size != k.input_size || e.input_mtime_ns != k.input_mtime_ns)
+    return std::nullopt;
+  KernelRecord record = e;
+  record.from_state = true;
+  if (!e.has_output()) return record;  // the same inputs fail the same way
+  std::optional<struct stat> st;
+  try {
+    st = tree.stat(k.output_relative);
+  } catch (const Error&) {
+    return std::nullopt;  // a link or file in the way: rebuild, and let the write say what is wrong
+  }
+  if (!st || !S_ISREG(st->st_mode) || static_cast<uint64_t>(st->st_size) != e.output_size ||
+      mtime_ns(*st) != e.output_mtime_ns)
+    return std::nullopt;
+  record.status = KernelStatus::Unchanged;
+  return record;
+}
+
+}  // namespace
 
 BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const BuildOptions& options,
                       const BuildCallbacks& callbacks, const std::atomic<bool>& cancel) {
@@ -131,73 +182,19 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
 
   BuildResult result;
   result.warnings = std::move(read.warnings);
-  std::vector<KernelReport> reports;
-
-  // Kernels that left the archive (filtered-out ones are still in it: their state is kept). The
-  // walk is complete here, and every path was validated when the state was read.
-  std::map<std::string, const ArchiveKernel*> present;
-  for (const auto& k : walk.kernels) present[k.output_relative] = &k;
-  for (auto it = state.begin(); it != state.end();) {
-    if (present.count(it->first) != 0) {
-      ++it;
-      continue;
-    }
-    if (!it->second.failed) {
-      try {
-        switch (tree.remove(it->first)) {
-          case OutputTree::Removal::Removed:
-            reports.push_back(KernelReport{.output_relative = it->first, .status = KernelStatus::Removed,
-                                           .from_state = true});
-            break;
-          case OutputTree::Removal::Missing:
-            break;
-          case OutputTree::Removal::NotAFile:
-            result.warnings.push_back(options.output_dir + "/" + it->first +
-                                      ": left alone: not a regular file, so not an output btfgen wrote");
-            break;
-        }
-      } catch (const Error& e) {
-        reports.push_back(KernelReport{.output_relative = it->first, .status = KernelStatus::Failed,
-                                       .error = first_line(e.what())});
-        ++it;  // kept: the removal is tried again next run
-        continue;
-      }
-    }
-    it = state.erase(it);
-  }
+  std::vector<KernelRecord> records;
+  remove_departed(tree, walk, state, records, result.warnings);
 
   // Plan: what the state already answers, and what has to be built.
-  std::vector<KernelReport> settled;
+  std::vector<KernelRecord> answered;
   std::vector<const ArchiveKernel*> todo;
   for (const auto& k : walk.kernels) {
     if (!k.selected) continue;
     ++result.found;
-    const auto it = state.find(k.output_relative);
-    if (it != state.end()) {
-      const StateEntry& e = it->second;
-      if (e.fingerprint == options.fingerprint && e.input_size == k.input_size &&
-          e.input_mtime_ns == k.input_mtime_ns) {
-        if (e.failed) {
-          settled.push_back(KernelReport{.output_relative = k.output_relative, .status = KernelStatus::Failed,
-                                         .from_state = true, .error = e.error});
-          continue;
-        }
-        std::optional<struct stat> st;
-        try {
-          st = tree.stat(k.output_relative);
-        } catch (const Error&) {
-          // a link or file in the way: rebuild, and let the write say what is wrong
-        }
-        if (st && S_ISREG(st->st_mode) && static_cast<uint64_t>(st->st_size) == e.output_size &&
-            mtime_ns(*st) == e.output_mtime_ns) {
-          settled.push_back(KernelReport{.output_relative = k.output_relative, .status = KernelStatus::Unchanged,
-                                         .from_state = true, .output_size = e.output_size,
-                                         .output_sha256 = e.output_sha256});
-          continue;
-        }
-      }
-    }
-    todo.push_back(&k);
+    if (auto record = settled(tree, state, k, options.fingerprint))
+      answered.push_back(std::move(*record));
+    else
+      todo.push_back(&k);
   }
   // Biggest first, so the pool does not end waiting on one large kernel.
   std::sort(todo.begin(), todo.end(), [](const ArchiveKernel* a, const ArchiveKernel* b) {
@@ -206,20 +203,20 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
 
   const size_t total = result.found;
   size_t done = 0;
-  std::mutex mutex;  // guards done, reports, state and the callbacks
-  auto finish = [&](KernelReport report) {
+  std::mutex mutex;  // guards done, records, state and the callbacks
+  auto finish = [&](KernelRecord record) {
     ++done;
     if (callbacks.on_kernel) {
       try {
-        callbacks.on_kernel(report, done, total);
+        callbacks.on_kernel(record, done, total);
       } catch (...) {
         // a reporting problem must not kill a worker
       }
     }
-    reports.push_back(std::move(report));
+    records.push_back(std::move(record));
   };
   if (callbacks.on_start) callbacks.on_start(total);
-  for (auto& r : settled) finish(std::move(r));
+  for (auto& r : answered) finish(std::move(r));
 
   const Runner runner(tree, objects, options, cancel);
   std::atomic<size_t> next{0};
@@ -233,16 +230,16 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
       {
         std::lock_guard lock(mutex);
         const auto it = state.find(relative);
-        wrote_before = it != state.end() && !it->second.failed;
+        wrote_before = it != state.end() && it->second.has_output();
       }
       auto outcome = runner.build(*todo[i], wrote_before);
       if (!outcome) return;  // cancelled
       std::lock_guard lock(mutex);
-      if (outcome->state)
-        state[relative] = std::move(*outcome->state);
-      else if (outcome->report.status == KernelStatus::Failed)
+      if (outcome->remember)
+        state[relative] = outcome->record;
+      else
         state.erase(relative);
-      finish(std::move(outcome->report));
+      finish(std::move(outcome->record));
     }
   };
   const size_t jobs = std::max<size_t>(1, std::min<size_t>(options.jobs, todo.size()));
@@ -259,9 +256,9 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
   }
 
   result.cancelled = cancel;
-  std::sort(reports.begin(), reports.end(),
-            [](const KernelReport& a, const KernelReport& b) { return a.output_relative < b.output_relative; });
-  for (const auto& r : reports) {
+  std::sort(records.begin(), records.end(),
+            [](const KernelRecord& a, const KernelRecord& b) { return a.output_relative < b.output_relative; });
+  for (const auto& r : records) {
     switch (r.status) {
       case KernelStatus::Written: ++result.written; result.output_bytes += r.output_size; break;
       case KernelStatus::Unchanged: ++result.unchanged; result.output_bytes += r.output_size; break;
@@ -269,7 +266,7 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
       case KernelStatus::Removed: ++result.removed; break;
     }
   }
-  result.kernels = std::move(reports);
+  result.kernels = std::move(records);
   return result;
 }
 

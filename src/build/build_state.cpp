@@ -21,7 +21,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 #include <optional>
 
 #include "btfgen/build/archive_walker.h"
@@ -30,7 +29,6 @@
 #include "btfgen/common/output_file.h"
 #include "btfgen/build/output_tree.h"
 #include "common/fd.h"
-#include "common/sha256.h"
 
 namespace btfgen {
 
@@ -122,27 +120,6 @@ std::optional<std::string> read_state_text(const std::string& path) {
 
 }  // namespace
 
-std::string object_set_fingerprint(const std::vector<std::string>& object_paths) {
-  Sha256 h;
-  h.update(std::string("btfgen ") + BTFGEN_VERSION + "\n");
-  std::vector<uint8_t> buf(1 << 16);
-  for (const auto& path : object_paths) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(ENOENT, path + ": cannot open object file");
-    uint64_t size = 0;
-    Sha256 file_hash;  // per-object hash, so object boundaries are part of the fingerprint
-    while (in) {
-      in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
-      const auto n = static_cast<size_t>(in.gcount());
-      file_hash.update(std::span<const uint8_t>(buf.data(), n));
-      size += n;
-    }
-    if (in.bad()) throw Error(EIO, path + ": cannot read object file");
-    h.update(file_hash.finish_hex() + " " + std::to_string(size) + "\n");
-  }
-  return h.finish_hex();
-}
-
 std::string state_file_path(const std::string& output_dir, const std::string& arch) {
   return output_dir + "/.btfgen-state-" + arch_aliases(arch).front() + ".tsv";
 }
@@ -158,7 +135,7 @@ StateRead read_state(const std::string& path, const std::vector<std::string>& ar
   for (size_t i = 1; i < lines.size(); i++) {
     const auto f = split(lines[i], '\t');
     if (f.size() < 6) continue;  // a line we do not understand is a kernel we rebuild
-    StateEntry e;
+    KernelRecord e;
     const auto relative = field(f[0]);
     if (!relative) continue;
     if (!is_output_relative(*relative, arch_dirs)) {
@@ -175,7 +152,7 @@ StateRead read_state(const std::string& path, const std::vector<std::string>& ar
     } else if (f[4] == "failed" && f.size() == 6) {
       const auto error = field(f[5]);
       if (!error) continue;
-      e.failed = true;
+      e.status = KernelStatus::Failed;
       e.error = *error;
     } else {
       continue;
@@ -191,7 +168,7 @@ void write_state(const std::string& path, const BuildState& entries) {
   for (const auto& [relative, e] : entries) {
     text += escape(relative) + '\t' + e.fingerprint + '\t' + std::to_string(e.input_size) + '\t' +
             std::to_string(e.input_mtime_ns) + '\t';
-    if (e.failed) {
+    if (!e.has_output()) {
       text += "failed\t" + escape(e.error) + '\n';
     } else {
       text += "ok\t" + std::to_string(e.output_size) + '\t' + std::to_string(e.output_mtime_ns) + '\t' +

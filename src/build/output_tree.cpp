@@ -117,7 +117,7 @@ std::optional<struct stat> OutputTree::stat(const std::string& relative) const {
   struct stat st {};
   if (fstatat(parents->fd(root_fd_), base_name(relative).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return std::nullopt;
-    throw Error(errno, root_ + "/" + relative + ": cannot stat: " + std::strerror(errno));
+    throw Error(errno, shown(relative) + ": cannot stat: " + std::strerror(errno));
   }
   return st;
 }
@@ -148,7 +148,7 @@ bool OutputTree::write(const std::string& relative, std::span<const uint8_t> byt
   const auto parents = open_parents(root_fd_, root_, relative, true);
   const int dir = parents->fd(root_fd_);
   const std::string name = base_name(relative);
-  AtomicFile file(dir, name, root_ + "/" + relative);
+  AtomicFile file(dir, name, shown(relative));
   struct stat old {};
   if (fstatat(dir, name.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode)) file.keep_attributes_of(old);
   file.write(bytes);
@@ -169,11 +169,11 @@ OutputTree::Removal OutputTree::remove(const std::string& relative) {
   struct stat st {};
   if (fstatat(parents->fd(root_fd_), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return Removal::Missing;
-    throw Error(errno, root_ + "/" + relative + ": cannot remove stale output: " + std::strerror(errno));
+    throw Error(errno, shown(relative) + ": cannot remove stale output: " + std::strerror(errno));
   }
   if (!S_ISREG(st.st_mode)) return Removal::NotAFile;
   if (unlinkat(parents->fd(root_fd_), name.c_str(), 0) != 0 && errno != ENOENT)
-    throw Error(errno, root_ + "/" + relative + ": cannot remove stale output: " + std::strerror(errno));
+    throw Error(errno, shown(relative) + ": cannot remove stale output: " + std::strerror(errno));
   // Directories left empty go too, deepest first; the first that is not empty stops it.
   const auto parts = split_path(relative);
   for (size_t i = parents->dirs.size(); i-- > 0;) {

@@ -17,7 +17,7 @@
 
 #include "btfgen/build.h"
 #include "btfgen/common/error.h"
-#include "btfgen/minimize/minimize.h"
+#include "btfgen/minimize/object_set.h"
 #include "btfgen/common/text.h"
 #include "commands.h"
 
@@ -108,9 +108,8 @@ class ProgressBar {
   }
 
   // Called serialized by the core.
-  void update(const KernelReport& report, size_t done) {
-    if (!report.from_state) ++built_;
-    else ++settled_;
+  void update(const KernelRecord& kernel, size_t done) {
+    if (!kernel.from_state) ++built_;
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
     if (done != total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
@@ -140,7 +139,6 @@ class ProgressBar {
   bool drawn_ = false;
   size_t total_ = 0;
   size_t built_ = 0;
-  size_t settled_ = 0;
   std::chrono::steady_clock::time_point start_{};
   std::chrono::steady_clock::time_point last_draw_{};
 };
@@ -204,14 +202,12 @@ int run(const BuildArgs& args) {
                                    walk.kernels.size(), args.arch, args.archive));
   }
 
-  std::string fingerprint;
   std::optional<ObjectSet> objects;
   try {
     if (!args.json.empty())
       check_not_an_input(args.json, "--json", args.archive, walk, args.objects,
                          state_file_path(args.output, args.arch));
     objects.emplace(ObjectSet::load(args.objects));
-    fingerprint = object_set_fingerprint(args.objects);
   } catch (const Error& e) {
     return setup_error(e.what());
   }
@@ -220,14 +216,14 @@ int run(const BuildArgs& args) {
   BuildOptions options{.output_dir = args.output,
                        .arch = args.arch,
                        .jobs = args.jobs,
-                       .fingerprint = fingerprint,
+                       .fingerprint = object_set_fingerprint(*objects),
                        .max_input_size = max_input_size,
                        .wait_lock = args.wait_lock};
 
   ProgressBar bar(isatty(STDERR_FILENO) == 1);
   BuildCallbacks callbacks;
   callbacks.on_start = [&bar](size_t total) { bar.start(total); };
-  callbacks.on_kernel = [&bar](const KernelReport& r, size_t done, size_t) { bar.update(r, done); };
+  callbacks.on_kernel = [&bar](const KernelRecord& k, size_t done, size_t) { bar.update(k, done); };
 
   BuildResult result;
   try {

@@ -1,64 +1,75 @@
-// Loading a BPF object: libbpf's own parser for acceptance parity with bpftool, then our reader
-// for the CO-RE records.
+// Loading a BPF object: read once (its bytes are hashed for the build state and parsed from
+// memory), accepted exactly as libbpf's btf__parse accepts it, then our reader for the CO-RE records.
 #include "btfgen/input/bpf_object.h"
 
-#include <bpf/btf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <vector>
 
 #include "btfgen/common/error.h"
+#include "btfgen/input/kernel_btf.h"
 #include "common/fd.h"
-
-// libbpf 1.1 declares btf_ext__raw_data in btf.h but its .so exports only the older name.
-extern "C" const void* btf_ext__get_raw_data(const struct btf_ext* btf_ext, __u32* size);
+#include "common/sha256.h"
+#include "input/btf_ext_reader.h"
+#include "input/btf_image.h"
 
 namespace btfgen {
 
+namespace {
+
+[[noreturn]] void unusable(int code, const std::string& path, const std::string& why) {
+  throw Error(code, path + ": not a usable BPF object: " + why);
+}
+
+// The whole file, refusing what would block (a FIFO) and what libbpf would not read as a file.
+std::vector<uint8_t> read_object(const std::string& path) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) unusable(errno, path, errno == ENOENT ? "no such file" : std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) unusable(errno, path, std::strerror(errno));
+  if (S_ISFIFO(st.st_mode)) unusable(EINVAL, path, "a FIFO, not a file");
+  std::vector<uint8_t> bytes;
+  if (!S_ISREG(st.st_mode)) {
+    // A directory or a device: libbpf reads two bytes, finds too few or no ELF.
+    uint8_t two[2];
+    const ssize_t n = read(fd.get(), two, sizeof(two));
+    if (n < 2) unusable(EIO, path, "file is too short to be a BPF object");
+    unusable(kElfFormatError, path, "not an ELF file nor raw BTF");
+  }
+  if (static_cast<uint64_t>(st.st_size) > kDefaultMaxInputSize)
+    unusable(EFBIG, path, std::to_string(st.st_size) + " bytes is not a BPF object's size");
+  bytes.resize(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = pread(fd.get(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+    if (n < 0) unusable(errno, path, std::strerror(errno));
+    if (n == 0) break;  // it shrank while we read: parse what is there
+    done += static_cast<size_t>(n);
+  }
+  bytes.resize(done);
+  return bytes;
+}
+
+}  // namespace
+
 BpfObject BpfObject::load(const std::string& path) {
+  const std::vector<uint8_t> bytes = read_object(path);
+  Result<BtfImage> image = parse_btf_bytes(bytes, true, kDefaultMaxInputSize);
+  if (!image) {
+    const Failure& f = image.failure();
+    unusable(f.code, path, f.code == EIO ? "file is too short to be a BPF object" : f.message);
+  }
+  if (!image->ext) throw Error(EINVAL, path + ": not a BPF CO-RE object: section .BTF.ext not found");
   BpfObject obj;
   obj.path_ = path;
-  {
-    // libbpf would open a FIFO for a blocking read, and wait for a writer beyond Ctrl-C's reach.
-    const Fd probe(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-    struct stat st {};
-    if (probe && fstat(probe.get(), &st) == 0 && S_ISFIFO(st.st_mode))
-      throw Error(EINVAL, path + ": not a usable BPF object: a FIFO, not a file");
-  }
-  struct btf_ext* ext = nullptr;
-  errno = 0;
-  struct btf* b = btf__parse(path.c_str(), &ext);
-  if (b == nullptr) {
-    const int err = errno != 0 ? errno : EINVAL;
-    std::string why;
-    switch (err) {
-      case ENOENT:
-        why = "no such file, or no .BTF section (compile with clang -g)";
-        break;
-      case EIO:
-        why = "file is too short to be a BPF object";
-        break;
-      case kElfFormatError:
-        why = "not an ELF file nor raw BTF";
-        break;
-      case kLibelfError:
-        why = "libelf could not read the ELF file";
-        break;
-      case ENOTSUP:
-        why = "unsupported byte order or version in .BTF/.BTF.ext";
-        break;
-      default:
-        why = "invalid .BTF or .BTF.ext section (" + error_text(err) + ")";
-    }
-    throw Error(err, path + ": not a usable BPF object: " + why);
-  }
-  obj.btf_.reset(b);
-  BtfExtPtr ext_owner(ext);
-  if (ext == nullptr)
-    throw Error(EINVAL, path + ": not a BPF CO-RE object: section .BTF.ext not found");
-  uint32_t size = 0;
-  // libbpf 1.1 declares btf_ext__raw_data but exports only its older name.
-  const void* raw = btf_ext__get_raw_data(ext, &size);
-  obj.sections_ = read_core_relos(static_cast<const uint8_t*>(raw), size, b, path);
+  obj.btf_ = std::move(image->btf);
+  obj.sections_ = read_core_relos(image->ext_bytes.data(), image->ext_bytes.size(), obj.btf_.get(), path);
+  obj.sha256_ = sha256_hex(bytes);
+  obj.size_ = bytes.size();
   return obj;
 }
 

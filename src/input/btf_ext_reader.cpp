@@ -14,14 +14,14 @@
 #include <cstring>
 #include <string>
 
-#include "btfgen/input/bpf_object.h"
 #include "btfgen/common/error.h"
+#include "input/btf_ext_reader.h"
+#include "common/btf_util.h"
 
 namespace btfgen {
 
 namespace {
 
-constexpr uint16_t kBtfMagic = 0xEB9F;
 constexpr uint32_t kCoreReloMinSize = 16;
 
 class Cursor {

@@ -1,4 +1,4 @@
-// Phase 2 of minimization, "emit": serialize the marked types as a new BTF (spec §11).
+// Phase 2 of minimization, "emit": serialize the marked types as a new BTF (emitter.cpp, spec §11).
 //
 // Marked types are emitted in ascending target id order and renumbered 1..N. Composites keep only
 // their marked members (kflag recomputed from what is emitted); every other kind is copied as is.
@@ -10,12 +10,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/result.h"
+
 namespace btfgen {
 
 class Marker;
 
-// The minimized BTF bytes (header, types, strings; host byte order). Throws btfgen::Error where
-// bpftool fails ("error generating BTF").
-std::vector<uint8_t> emit_minimized_btf(const Marker& marks);
+// The minimized BTF bytes (header, types, strings; host byte order), or a Failure where bpftool
+// fails ("error generating BTF": a member libbpf's btf__add_field rejects, a dangling reference).
+Result<std::vector<uint8_t>> emit_minimized_btf(const Marker& marks);
 
 }  // namespace btfgen

@@ -1,5 +1,5 @@
 // Phase 1 of minimization, "record": which target types and members the resolved relocations
-// touch (spec §10).
+// touch (marker.cpp, spec §10).
 //
 // Example: a byte-offset relocation `task->mm->pgd` resolved to target spec root task_struct with
 // raw [0, <mm idx>] marks task_struct, its member `mm` and the member's type (the PTR, but not the
@@ -9,13 +9,14 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "common/result.h"
 #include "relo/core_spec.h"
 
 struct btf;
+struct btf_type;
 
 namespace btfgen {
 
@@ -23,8 +24,14 @@ class Marker {
  public:
   explicit Marker(const struct btf* target);
 
-  // Marks what TARGET_SPEC needs. Returns 0, or a negative errno with WHY set.
-  int record(const Spec& target_spec, std::string& why);
+  // Marks what TARGET_SPEC, a matched candidate's spec, needs (by its kind):
+  //   - field kinds: the root, then along the raw indices each composite's member and the member's
+  //     type (pointers not followed), arrays passed through to their elements;
+  //   - TYPE_ID_TARGET, TYPE_EXISTS, TYPE_SIZE: the root and everything it refers to, through pointers;
+  //   - TYPE_MATCHES: the root's whole by-value graph with every member, pointees left empty;
+  //   - enumval kinds: the enum.
+  // A kind bpftool cannot emit (FWD reached by type kinds, TYPE_TAG, ...) or a dangling id fails.
+  Status record(const Spec& target_spec);
 
   bool type_marked(uint32_t id) const { return id < types_.size() && types_[id] != 0; }
   bool member_marked(uint32_t id, uint32_t idx) const {
@@ -33,11 +40,10 @@ class Marker {
   const struct btf* target() const { return target_; }
 
  private:
-  int mark_type(uint32_t id, bool follow_pointers, int depth, std::string& why);
-  int mark_match(uint32_t id, bool behind_ptr, std::string& why);
-  int record_field(const Spec& spec, std::string& why);
+  Status mark_type(uint32_t id, bool follow_pointers, int depth);
+  Status mark_match(uint32_t id, bool behind_ptr);
+  Status record_field(const Spec& spec);
   void mark_member(uint32_t id, uint32_t idx) { members_.insert((uint64_t{id} << 32) | idx); }
-  int unsupported(const struct btf_type* t, uint32_t shown_id, std::string& why);
 
   const struct btf* target_;
   std::vector<uint8_t> types_;

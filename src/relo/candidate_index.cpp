@@ -2,7 +2,7 @@
 
 #include <cerrno>
 
-#include "relo/btf_util.h"
+#include "common/btf_util.h"
 
 namespace btfgen {
 
@@ -36,23 +36,23 @@ void CandidateIndex::scan(const struct btf_type* local_type, std::string_view es
   }
 }
 
-int CandidateIndex::find(const struct btf* local, uint32_t local_id, std::vector<uint32_t>& out) const {
-  out.clear();
+Result<std::vector<uint32_t>> CandidateIndex::find(const struct btf* local, uint32_t local_id) const {
+  std::vector<uint32_t> out;
   const struct btf_type* lt = type_at(local, local_id);
-  if (lt == nullptr) return -EINVAL;
+  if (lt == nullptr) return Failure{EINVAL, "invalid local type id"};
   const char* lname = name_at(local, lt->name_off);
-  if (lname == nullptr) return -EINVAL;
+  if (lname == nullptr) return Failure{EINVAL, "invalid local type name"};
   const std::string_view essential = essential_name(lname);
-  if (essential.empty()) return 0;  // anonymous: no target name has essential length 0
+  if (essential.empty()) return out;  // anonymous: no target name has essential length 0
   if (wanted_->find(essential) == wanted_->end() || (kinds_ & (1u << btf_kind(lt))) == 0) {
     scan(lt, essential, out);  // not indexed (objects outside the index's set): plain scan
-    return 0;
+    return out;
   }
   auto it = ids_by_name_.find(essential);
-  if (it == ids_by_name_.end()) return 0;
+  if (it == ids_by_name_.end()) return out;
   for (uint32_t id : it->second)
     if (kinds_compatible(btf__type_by_id(target_, id), lt)) out.push_back(id);
-  return 0;
+  return out;
 }
 
 }  // namespace btfgen

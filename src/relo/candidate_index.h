@@ -11,6 +11,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/result.h"
+
 struct btf;
 struct btf_type;
 
@@ -24,8 +26,8 @@ class CandidateIndex {
                  uint32_t kinds = ~0u);
 
   // Target ids of the same kind (ENUM and ENUM64 mixed) whose essential name equals that of local
-  // type LOCAL_ID, ascending. Returns a negative errno (EINVAL) for a bad local id or name.
-  int find(const struct btf* local, uint32_t local_id, std::vector<uint32_t>& out) const;
+  // type LOCAL_ID, ascending; a Failure (EINVAL) for a bad local id or name.
+  Result<std::vector<uint32_t>> find(const struct btf* local, uint32_t local_id) const;
 
  private:
   void scan(const struct btf_type* local_type, std::string_view essential, std::vector<uint32_t>& out) const;

@@ -1,10 +1,10 @@
-// Matching a local spec against one target candidate, and the compatibility rules it rests on
-// (spec §8). Return convention as in libbpf: 1 match, 0 no match, negative errno = fatal error.
+// Matching a local spec against one target candidate (rules in core_match.h, spec §8).
+#include "relo/core_match.h"
+
 #include <cerrno>
 #include <cstring>
 
-#include "relo/btf_util.h"
-#include "relo/core_spec.h"
+#include "common/btf_util.h"
 
 namespace btfgen {
 

@@ -4,26 +4,17 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "relo/btf_util.h"
+#include "common/btf_util.h"
+#include "btfgen/relo/relo_kind.h"
 
 namespace btfgen {
 
-namespace {
-
-// A flexible array: the previous accessor names the last member of its composite and the array
-// has no elements.
-bool is_flexible_array(const struct btf* b, const Spec& spec, const struct btf_type* array_type) {
+bool spec_is_flexible_array(const struct btf* b, const Spec& spec, const struct btf_type* array_type) {
   if (spec.len == 0) return false;
   const Accessor& prev = spec.acc[spec.len - 1];
   if (prev.name == nullptr || btf_array(array_type)->nelems > 0) return false;
   const struct btf_type* owner = type_at(b, prev.type_id);
   return owner != nullptr && prev.idx == static_cast<uint32_t>(btf_vlen(owner)) - 1;
-}
-
-}  // namespace
-
-bool spec_is_flexible_array(const struct btf* b, const Spec& spec, const struct btf_type* array_type) {
-  return is_flexible_array(b, spec, array_type);
 }
 
 int parse_local_spec(const struct btf* local, uint32_t type_id, uint32_t kind, const char* access,
@@ -89,7 +80,7 @@ int parse_local_spec(const struct btf* local, uint32_t type_id, uint32_t kind, c
       const struct btf_array* arr = btf_array(t);
       TypeRef elem = strip(local, arr->type);
       if (elem.type == nullptr) return -EINVAL;
-      const bool flex = is_flexible_array(local, spec, t);
+      const bool flex = spec_is_flexible_array(local, spec, t);
       if (!flex && static_cast<uint32_t>(a) >= arr->nelems) return -EINVAL;
       spec.acc[spec.len++] = {elem.id, static_cast<uint32_t>(a), nullptr};
       id = elem.id;

@@ -1,5 +1,6 @@
 // CO-RE access specs: a relocation's access string resolved against a BTF, on the local (object)
-// side by parsing, on the target (kernel) side by matching a local spec against a candidate.
+// side by parsing (core_spec.cpp), on the target (kernel) side by matching a local spec against a
+// candidate (core_match.h).
 //
 // Example: local `struct task_struct { int pid; struct { int a; } anon; }` with access "0:1:0"
 // (p->anon.a, anonymous struct member) has raw indices [0,1,0] and high-level accessors
@@ -11,33 +12,12 @@
 #include <array>
 #include <cstdint>
 
+#include "btfgen/relo/relo_kind.h"
+
 struct btf;
 struct btf_type;
 
 namespace btfgen {
-
-enum ReloKind : uint32_t {
-  kFieldByteOffset = 0,
-  kFieldByteSize = 1,
-  kFieldExists = 2,
-  kFieldSigned = 3,
-  kFieldLshiftU64 = 4,
-  kFieldRshiftU64 = 5,
-  kTypeIdLocal = 6,
-  kTypeIdTarget = 7,
-  kTypeExists = 8,
-  kTypeSize = 9,
-  kEnumvalExists = 10,
-  kEnumvalValue = 11,
-  kTypeMatches = 12,
-};
-
-inline bool is_field_kind(uint32_t k) { return k <= kFieldRshiftU64; }
-inline bool is_type_kind(uint32_t k) {
-  return k == kTypeIdLocal || k == kTypeIdTarget || k == kTypeExists || k == kTypeSize ||
-         k == kTypeMatches;
-}
-inline bool is_enumval_kind(uint32_t k) { return k == kEnumvalExists || k == kEnumvalValue; }
 
 inline constexpr int kMaxSpecLen = 64;
 
@@ -58,22 +38,13 @@ struct Spec {
   std::array<Accessor, kMaxSpecLen> acc{};
 };
 
-// Parses ACCESS for a relocation of KIND rooted at TYPE_ID. Returns 0 or a negative errno.
+// Parses ACCESS for a relocation of KIND rooted at TYPE_ID (spec §7). Returns 0 or a negative
+// errno, libbpf's convention: every failure is fatal to the relocation, which reports EINVAL.
 int parse_local_spec(const struct btf* local, uint32_t type_id, uint32_t kind, const char* access,
                      Spec& spec);
 
-// Matches LOCAL against candidate CAND_ID of TARGET, filling CAND. 1 match, 0 no match, <0 error.
-int match_candidate(const Spec& local, const struct btf* target, uint32_t cand_id, Spec& cand);
-
-// True when ARRAY_TYPE is a flexible array given SPEC's last high-level accessor.
+// True when ARRAY_TYPE is a flexible array given SPEC's last high-level accessor: the accessor
+// names the last member of its composite and the array has no elements.
 bool spec_is_flexible_array(const struct btf* b, const Spec& spec, const struct btf_type* array_type);
-
-// Compatibility rules (exposed for tests).
-int types_compatible(const struct btf* local, uint32_t local_id, const struct btf* target,
-                     uint32_t target_id, int level = 32);
-int fields_compatible(const struct btf* local, uint32_t local_id, const struct btf* target,
-                      uint32_t target_id);
-int types_match(const struct btf* local, uint32_t local_id, const struct btf* target,
-                uint32_t target_id, bool behind_ptr = false, int level = 32);
 
 }  // namespace btfgen

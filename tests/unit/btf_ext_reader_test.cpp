@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "btfgen/input/bpf_object.h"
+#include "input/btf_ext_reader.h"
 #include "btfgen/common/btf_handle.h"
 #include "btfgen/common/error.h"
 

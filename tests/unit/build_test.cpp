@@ -549,8 +549,10 @@ TEST(BuildState, RoundTripAndNoRewriteWhenEqual) {
   TempDir t;
   const std::vector<std::string> arch = {"x86_64"};
   BuildState entries;
-  entries["z/x86_64/b.btf"] = {"z/x86_64/b.btf", "f1", 10, 20, false, 30, 40, "abc", ""};
-  entries["a/x86_64/a.btf"] = {"a/x86_64/a.btf", "f2", 11, 21, true, 0, 0, "", "bad\ttarball\nsecond \\line"};
+  entries["z/x86_64/b.btf"] = {.output_relative = "z/x86_64/b.btf", .fingerprint = "f1", .input_size = 10,
+                               .input_mtime_ns = 20, .output_size = 30, .output_mtime_ns = 40, .output_sha256 = "abc"};
+  entries["a/x86_64/a.btf"] = {.output_relative = "a/x86_64/a.btf", .status = KernelStatus::Failed, .fingerprint = "f2",
+                               .input_size = 11, .input_mtime_ns = 21, .error = "bad\ttarball\nsecond \\line"};
   const std::string path = state_file_path(t.path(), "amd64");
   EXPECT_EQ(path, t.path() + "/.btfgen-state-x86_64.tsv");
   write_state(path, entries);
@@ -558,10 +560,11 @@ TEST(BuildState, RoundTripAndNoRewriteWhenEqual) {
   EXPECT_TRUE(read.warnings.empty());
   const auto& back = read.entries;
   ASSERT_EQ(back.size(), 2u);
-  const StateEntry& a = back.at("a/x86_64/a.btf");
-  EXPECT_TRUE(a.failed);
+  const KernelRecord& a = back.at("a/x86_64/a.btf");
+  EXPECT_EQ(a.status, KernelStatus::Failed);
   EXPECT_EQ(a.error, "bad\ttarball\nsecond \\line");  // escaped in the file, exact once read
-  const StateEntry& b = back.at("z/x86_64/b.btf");
+  const KernelRecord& b = back.at("z/x86_64/b.btf");
+  EXPECT_TRUE(b.has_output());
   EXPECT_EQ(b.fingerprint, "f1");
   EXPECT_EQ(b.input_size, 10u);
   EXPECT_EQ(b.input_mtime_ns, 20);
@@ -582,15 +585,16 @@ TEST(BuildState, RoundTripAndNoRewriteWhenEqual) {
 
 TEST(BuildState, FingerprintFollowsObjectBytesAndOrder) {
   TempDir t;
-  std::ofstream(t.file("a")) << "one";
-  std::ofstream(t.file("b")) << "two";
-  std::ofstream(t.file("a2")) << "one";
-  const auto ab = object_set_fingerprint({t.file("a"), t.file("b")});
+  const std::string data = BTFGEN_TEST_DATA_DIR;
+  const std::string a = data + "/fields.bpf.o", b = data + "/enums.bpf.o";
+  fs::copy_file(a, t.file("a2.o"));
+  auto fingerprint = [](const std::vector<std::string>& paths) { return object_set_fingerprint(ObjectSet::load(paths)); };
+  const auto ab = fingerprint({a, b});
   EXPECT_EQ(ab.size(), 64u);
-  EXPECT_EQ(object_set_fingerprint({t.file("a2"), t.file("b")}), ab);  // paths do not matter
-  EXPECT_NE(object_set_fingerprint({t.file("b"), t.file("a")}), ab);
-  EXPECT_NE(object_set_fingerprint({t.file("a")}), ab);
-  EXPECT_THROW(object_set_fingerprint({t.file("missing")}), Error);
+  EXPECT_EQ(fingerprint({t.file("a2.o"), b}), ab);  // paths do not matter
+  EXPECT_NE(fingerprint({b, a}), ab);
+  EXPECT_NE(fingerprint({a}), ab);
+  EXPECT_NE(fingerprint({a, a}), fingerprint({a}));
 }
 
 TEST(BuildState, Sha256KnownVectors) {

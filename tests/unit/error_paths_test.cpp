@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "btfgen/input/bpf_object.h"
+#include "input/btf_ext_reader.h"
 #include "btfgen/common/error.h"
 #include "btfgen/input/kernel_btf.h"
 #include "btfgen/minimize/minimize.h"

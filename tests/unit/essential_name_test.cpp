@@ -2,7 +2,8 @@
 // non-underscore starts the flavor.
 #include <gtest/gtest.h>
 
-#include "relo/btf_util.h"
+#include "common/btf_util.h"
+#include "btfgen/relo/relo_kind.h"
 
 namespace btfgen {
 namespace {

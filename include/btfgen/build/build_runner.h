@@ -9,22 +9,11 @@
 
 #include "btfgen/build/archive_walker.h"
 #include "btfgen/build/build_state.h"
+#include "btfgen/build/kernel_record.h"
 #include "btfgen/input/kernel_btf.h"
-#include "btfgen/minimize/minimize.h"
+#include "btfgen/minimize/object_set.h"
 
 namespace btfgen {
-
-enum class KernelStatus { Written, Unchanged, Failed, Removed };
-const char* status_name(KernelStatus s);  // "written", "unchanged", "failed", "removed"
-
-struct KernelReport {
-  std::string output_relative;
-  KernelStatus status = KernelStatus::Unchanged;
-  bool from_state = false;   // decided from the state file, without decompressing the kernel
-  uint64_t output_size = 0;  // written/unchanged
-  std::string output_sha256; // written/unchanged
-  std::string error;         // failed: one line
-};
 
 struct BuildOptions {
   std::string output_dir;
@@ -40,11 +29,11 @@ struct BuildCallbacks {
   std::function<void(size_t total)> on_start;
   // Called for every selected kernel as it finishes (also those taken from the state), serialized
   // (never concurrently), from whichever thread finished it.
-  std::function<void(const KernelReport& report, size_t done, size_t total)> on_kernel;
+  std::function<void(const KernelRecord& kernel, size_t done, size_t total)> on_kernel;
 };
 
 struct BuildResult {
-  std::vector<KernelReport> kernels;  // selected kernels + removed ones, sorted by output_relative
+  std::vector<KernelRecord> kernels;  // selected kernels + removed ones, sorted by output_relative
   size_t found = 0;                   // selected kernels
   size_t written = 0, unchanged = 0, failed = 0, removed = 0;
   uint64_t output_bytes = 0;          // total size of written + unchanged outputs

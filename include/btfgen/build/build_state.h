@@ -1,33 +1,13 @@
-// Incremental build state kept in the output directory (build_state.cpp).
+// Incremental build state kept in the output directory (build_state.cpp): one line per kernel
+// built, so an unchanged kernel is neither decompressed nor written again.
 #pragma once
 
-#include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "btfgen/build/kernel_record.h"
+
 namespace btfgen {
-
-// What one earlier run produced for one kernel. An entry lets a kernel be skipped without
-// decompressing it when the fingerprint, input size+mtime and output size+mtime all still match.
-struct StateEntry {
-  std::string output_relative;
-  std::string fingerprint;   // object-set fingerprint the output was made with
-  uint64_t input_size = 0;
-  int64_t input_mtime_ns = 0;
-  bool failed = false;
-  uint64_t output_size = 0;  // when !failed
-  int64_t output_mtime_ns = 0;
-  std::string output_sha256; // when !failed
-  std::string error;         // when failed
-};
-
-// Entries by output_relative.
-using BuildState = std::map<std::string, StateEntry>;
-
-// Fingerprint of an object set: SHA-256 over the btfgen version and every object's bytes, in order.
-// Paths are not part of it (moving an object changes nothing); contents and order are.
-std::string object_set_fingerprint(const std::vector<std::string>& object_paths);
 
 // OUTPUT/.btfgen-state-<canonical arch>.tsv
 std::string state_file_path(const std::string& output_dir, const std::string& arch);

@@ -29,6 +29,8 @@ class OutputTree {
   OutputTree& operator=(const OutputTree&) = delete;
 
   const std::string& root() const { return root_; }
+  // RELATIVE as errors and messages show it: ROOT/RELATIVE. The one place an output path is spelled.
+  std::string shown(const std::string& relative) const { return root_ + "/" + relative; }
 
   // An exclusive advisory lock (flock) on ROOT for as long as this object lives, so two builds
   // never interleave on one output. Busy: throws Error(EBUSY) at once, or with WAIT polls until it

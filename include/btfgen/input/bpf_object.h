@@ -25,24 +25,25 @@ struct CoreReloSection {
 
 class BpfObject {
  public:
-  // Parses PATH exactly as bpftool does (libbpf's btf__parse with .BTF.ext requested) and reads the
-  // CO-RE relocation subsection. Throws btfgen::Error naming the file and what is wrong.
+  // Reads PATH once and parses it exactly as bpftool does (libbpf's btf__parse semantics with
+  // .BTF.ext requested, input/btf_image.h), then reads the CO-RE relocation subsection. A FIFO is
+  // refused before a blocking open. Throws btfgen::Error naming the file and what is wrong.
   static BpfObject load(const std::string& path);
 
   const std::string& path() const { return path_; }
   const struct btf* btf() const { return btf_.get(); }
   const std::vector<CoreReloSection>& sections() const { return sections_; }
   size_t relo_count() const;
+  // SHA-256 (hex) and size of the bytes that were parsed: the object's identity for the build state.
+  const std::string& sha256() const { return sha256_; }
+  uint64_t size() const { return size_; }
 
  private:
   std::string path_;
   BtfPtr btf_;
   std::vector<CoreReloSection> sections_;
+  std::string sha256_;
+  uint64_t size_ = 0;
 };
-
-// Walks the raw bytes of a .BTF.ext section and returns its CO-RE relocation sections.
-// Every read is bounds-checked; ORIGIN names the file in errors. Exposed for tests and fuzzing.
-std::vector<CoreReloSection> read_core_relos(const uint8_t* data, size_t size,
-                                             const struct btf* obj_btf, const std::string& origin);
 
 }  // namespace btfgen

@@ -27,16 +27,10 @@ struct InputLimits {
   const std::atomic<bool>* cancel = nullptr;
 };
 
-enum class InputFormat { RawBtf, Elf, Archive, Unknown };
-
-// The format of a file from its first bytes (up to 512 of them): BTF magic (either byte order),
-// ELF magic, a compressed stream (xz, gzip, zstd, bzip2) or a ustar header.
-InputFormat sniff_input_format(std::span<const uint8_t> head);
-
-// Loads a kernel BTF from PATH. Raw BTF and ELF files go through libbpf's btf__parse, so they are
-// accepted exactly as bpftool accepts them; a tarball's single "*.btf" member is decompressed in
-// memory and parsed the same way. A FIFO is refused before it is opened for blocking reads.
-// Throws btfgen::Error naming PATH.
+// Loads a kernel BTF from PATH: raw BTF and ELF files are accepted exactly as libbpf's btf__parse
+// (bpftool) accepts them; a tarball's first regular "*.btf" member is decompressed in memory and
+// parsed the same way. A FIFO is refused before it is opened for blocking reads. Throws
+// btfgen::Error naming PATH.
 BtfPtr load_kernel_btf(const std::string& path, const InputLimits& limits = {});
 
 // The same for bytes already in memory (fuzzing, tests); ORIGIN names them in errors.

@@ -10,6 +10,9 @@
 
 namespace btfgen {
 
+// BTF's magic number, for .BTF and .BTF.ext alike (host byte order).
+inline constexpr uint16_t kBtfMagic = 0xEB9F;
+
 // A type id with its record; `type` is null when the id is out of range.
 struct TypeRef {
   uint32_t id = 0;
@@ -46,7 +49,6 @@ inline TypeRef strip(const struct btf* b, uint32_t id) {
 }
 
 inline bool is_any_enum_kind(uint16_t k) { return k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64; }
-inline bool is_composite_kind(uint16_t k) { return k == BTF_KIND_STRUCT || k == BTF_KIND_UNION; }
 
 // Same kind, or both enum kinds.
 inline bool kinds_compatible(const struct btf_type* a, const struct btf_type* b) {
@@ -89,8 +91,6 @@ inline uint32_t word_after_header(const struct btf_type* t) {
 
 // Lowercase kind names as bpftool prints them ("struct", "enum64", ...).
 const char* kind_name(uint16_t kind);
-// Relocation kind names as libbpf prints them ("byte_off", "type_matches", ...).
-const char* relo_kind_name(uint32_t kind);
 
 // Size in bytes of a type record including its trailing data, or -1 for an unknown kind.
 long record_size(const struct btf_type* t);

@@ -1,4 +1,4 @@
-#include "relo/btf_util.h"
+#include "common/btf_util.h"
 
 namespace btfgen {
 
@@ -7,14 +7,6 @@ const char* kind_name(uint16_t kind) {
       "void",  "int",        "ptr", "array",   "struct", "union",    "enum",
       "fwd",   "typedef",    "volatile", "const", "restrict", "func", "func_proto",
       "var",   "datasec",    "float", "decl_tag", "type_tag", "enum64"};
-  return kind < sizeof(kNames) / sizeof(kNames[0]) ? kNames[kind] : "unknown";
-}
-
-const char* relo_kind_name(uint32_t kind) {
-  static constexpr const char* kNames[] = {
-      "byte_off",       "byte_sz",        "field_exists", "signed",        "lshift_u64",
-      "rshift_u64",     "local_type_id",  "target_type_id", "type_exists", "type_size",
-      "enumval_exists", "enumval_value",  "type_matches"};
   return kind < sizeof(kNames) / sizeof(kNames[0]) ? kNames[kind] : "unknown";
 }
 
