@@ -17,6 +17,7 @@
 #include "btfgen/common/error.h"
 #include "btfgen/input/kernel_btf.h"
 #include "btfgen/minimize/minimize.h"
+#include "btfgen/relo/relo_kind.h"
 #include "test_support.h"
 
 namespace {
@@ -25,22 +26,20 @@ namespace fs = std::filesystem;
 
 const std::string kDataDir = BTFGEN_TEST_DATA_DIR;
 
-// enum bpf_core_relo_kind (uapi), spelled out so the test does not depend on kernel headers.
-enum Kind : uint32_t {
-  kByteOffset = 0,
-  kByteSize = 1,
-  kFieldExists = 2,
-  kSigned = 3,
-  kLshift = 4,
-  kRshift = 5,
-  kTypeIdLocal = 6,
-  kTypeIdTarget = 7,
-  kTypeExists = 8,
-  kTypeSize = 9,
-  kEnumvalExists = 10,
-  kEnumvalValue = 11,
-  kTypeMatches = 12,
-};
+// The kinds' numbers are pinned against the uapi in tests/unit/relo/relo_kind_test.cpp.
+using btfgen::kEnumvalExists;
+using btfgen::kEnumvalValue;
+using btfgen::kFieldExists;
+using btfgen::kTypeExists;
+using btfgen::kTypeIdLocal;
+using btfgen::kTypeIdTarget;
+using btfgen::kTypeMatches;
+using btfgen::kTypeSize;
+constexpr uint32_t kByteOffset = btfgen::kFieldByteOffset;
+constexpr uint32_t kByteSize = btfgen::kFieldByteSize;
+constexpr uint32_t kSigned = btfgen::kFieldSigned;
+constexpr uint32_t kLshift = btfgen::kFieldLshiftU64;
+constexpr uint32_t kRshift = btfgen::kFieldRshiftU64;
 
 // One expected decision. `matched` false with `poison` true is libbpf's "substituting insn w/
 // invalid insn"; matched false without poison is a 0 from an exists/matches kind.
@@ -56,10 +55,6 @@ Want hit(uint32_t kind, uint64_t value) { return {kind, true, false, value}; }
 Want miss(uint32_t kind) { return {kind, false, false, 0}; }
 Want poison(uint32_t kind) { return {kind, false, true, 0}; }
 Want target_id(const char* name) { return {kTypeIdTarget, true, false, 0, name}; }
-
-struct BtfFree {
-  void operator()(struct btf* b) const { btf__free(b); }
-};
 
 btfgen::BtfPtr load_target(const std::string& name) { return btfgen::load_kernel_btf(kDataDir + "/targets/" + name); }
 btfgen::BpfObject load_object(const std::string& name) { return btfgen::BpfObject::load(kDataDir + "/" + name); }
@@ -373,7 +368,7 @@ TEST(RelocationKinds, KnownDivergenceOfFirstCandidateMarking) {
   ASSERT_NE(full, nullptr);
   const std::string object_path = kDataDir + "/narrow_part1.bpf.o";
   const std::vector<uint8_t> bytes = minimize_one(full.get(), object_path);
-  std::unique_ptr<struct btf, BtfFree> minimized(btf__new(bytes.data(), static_cast<uint32_t>(bytes.size())));
+  btfgen::BtfPtr minimized(btf__new(bytes.data(), static_cast<uint32_t>(bytes.size())));
   ASSERT_NE(minimized, nullptr);
   const btfgen::BpfObject object = load_object("narrow_part1.bpf.o");
   const auto on_full = btfgen::decide_relocations(full.get(), object);
@@ -407,7 +402,7 @@ TEST(RelocationKinds, MinimizedBtfDecidesLikeFullBtf) {
       } catch (const btfgen::Error&) {
         continue;  // bpftool fails here too (pinned by crafted_differential_test)
       }
-      std::unique_ptr<struct btf, BtfFree> minimized(btf__new(bytes.data(), static_cast<uint32_t>(bytes.size())));
+      btfgen::BtfPtr minimized(btf__new(bytes.data(), static_cast<uint32_t>(bytes.size())));
       ASSERT_NE(minimized, nullptr) << "minimized BTF does not parse";
       const btfgen::BpfObject object = btfgen::BpfObject::load(object_path);
       const auto want = btfgen::decide_relocations(full.get(), object);

@@ -34,19 +34,11 @@ using btfgen::test::CommandResult;
 using btfgen::test::find_tool;
 using btfgen::test::read_file_bytes;
 using btfgen::test::run_command;
-using btfgen::test::running_in_ci;
 using btfgen::test::TempDir;
 using Bytes = std::vector<uint8_t>;
 
 const std::string kTarget = BTFGEN_TEST_DATA_DIR "/targets/base.btf";
 const std::string kObject = BTFGEN_TEST_DATA_DIR "/fields.bpf.o";
-
-// A test that needs root or a mount namespace: SKIPPED where that is missing, FAILS in CI.
-#define SKIP_OR_FAIL_IN_CI(reason)                 \
-  do {                                             \
-    if (running_in_ci()) FAIL() << (reason);       \
-    GTEST_SKIP() << (reason);                      \
-  } while (0)
 
 Bytes as_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
@@ -123,7 +115,7 @@ class OutputFile : public ::testing::Test {
  protected:
   void SetUp() override {
     bpftool_ = find_tool("bpftool");
-    if (bpftool_.empty()) SKIP_OR_FAIL_IN_CI("bpftool not found in PATH or sbin; it is the oracle");
+    BTFGEN_REQUIRE(!bpftool_.empty(), "bpftool not found in PATH or sbin; it is the oracle");
     const std::string out = oracle_dir_.file("bpftool.btf");
     const CommandResult r = run_command({bpftool_, "gen", "min_core_btf", kTarget, out, kObject});
     ASSERT_EQ(r.exit_code, 0) << "bpftool failed: " << r.err;
@@ -240,11 +232,11 @@ TEST_F(OutputFile, ExistingFileKeepsItsMode) {
 // "null" device (c 1 3): the real /dev and /dev/null are never reachable, and a wrong rename would
 // show as a regular file or a leftover temporary file in that /dev.
 TEST_F(OutputFile, DevNullStaysACharacterDevice) {
-  if (::geteuid() != 0) SKIP_OR_FAIL_IN_CI("needs root to mount a tmpfs over /dev in a mount namespace");
+  BTFGEN_REQUIRE(::geteuid() == 0, "needs root to mount a tmpfs over /dev in a mount namespace");
   const std::string unshare = find_tool("unshare");
-  if (unshare.empty()) SKIP_OR_FAIL_IN_CI("unshare not found");
+  BTFGEN_REQUIRE(!unshare.empty(), "unshare not found");
   const CommandResult probe = run_command({unshare, "-m", "--propagation", "private", "true"});
-  if (probe.exit_code != 0) SKIP_OR_FAIL_IN_CI("unshare -m is not permitted here: " + probe.err);
+  BTFGEN_REQUIRE(probe.exit_code == 0, "unshare -m is not permitted here: " + probe.err);
 
   const std::string script =
       "set -e\n"
@@ -318,7 +310,7 @@ TEST_F(OutputFile, DirectoryFailsWithEisdirAndIsUntouched) {
     const CommandResult oracle = run_command({bpftool_, "gen", "min_core_btf", kTarget, output, kObject});
     const CommandResult r = btfgen_min(output);
 
-    EXPECT_EQ(oracle.exit_code, (-EISDIR) & 0xff);
+    EXPECT_EQ(oracle.exit_code, btfgen::test::bpftool_status(EISDIR));
     EXPECT_EQ(r.exit_code, oracle.exit_code) << r.err;
     EXPECT_TRUE(S_ISDIR(lstat_of(out_dir).st_mode));
     std::vector<std::string> entries;

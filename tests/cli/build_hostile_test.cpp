@@ -31,7 +31,6 @@ namespace fs = std::filesystem;
 using btfgen::test::CommandResult;
 using btfgen::test::read_file_bytes;
 using btfgen::test::run_command;
-using btfgen::test::running_in_ci;
 using btfgen::test::TempDir;
 using Bytes = std::vector<uint8_t>;
 
@@ -124,17 +123,6 @@ std::vector<std::string> state_line(const std::string& out, const std::string& r
   return {};
 }
 
-bool am_root() { return geteuid() == 0; }
-
-// Skips (or fails in CI) a test that needs root for a real attack setup.
-#define REQUIRE_ROOT()                                                         \
-  do {                                                                         \
-    if (!am_root()) {                                                          \
-      if (running_in_ci()) FAIL() << "this attack test must run as root in CI"; \
-      GTEST_SKIP() << "needs root (setpriv to another user)";                   \
-    }                                                                          \
-  } while (0)
-
 // ---- 1. only ever remove what btfgen wrote --------------------------------------------------------
 
 TEST(BuildHostile, ForgedStateFileCannotDeleteAnythingOutsideTheOutput) {
@@ -163,7 +151,7 @@ TEST(BuildHostile, ForgedStateFileCannotDeleteAnythingOutsideTheOutput) {
 }
 
 TEST(BuildHostile, UnreadableDirectoryFailsTheRunAndRemovesNothing) {
-  REQUIRE_ROOT();  // as root every directory is readable: the attack runs as nobody
+  BTFGEN_REQUIRE_ROOT();  // as root every directory is readable: the attack runs as nobody
   TempDir t;
   fs::permissions(t.path(), fs::perms::all);
   const std::string archive = t.file("archive"), out = t.file("out");
@@ -437,14 +425,9 @@ TEST(BuildHostile, SigtermInsideALongDecompressionStopsWithinASecond) {
   head.insert(head.end(), zeros.begin(), zeros.end());
   write_xz_streams(archive + "/d/1/x86_64/slow.btf.tar.xz", {{head, 1}, {zeros, 239}, {Bytes(1024, 0), 1}});
   const std::string err = t.file("err");
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    freopen(err.c_str(), "w", stderr);
-    execl(BTFGEN_BINARY, BTFGEN_BINARY, "build", "--archive", archive.c_str(), "--arch", "x86_64", "--obj",
-          kObject.c_str(), "--output", out.c_str(), "--max-input-size", "4000M", static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  const pid_t pid = btfgen::test::spawn({BTFGEN_BINARY, "build", "--archive", archive, "--arch", "x86_64", "--obj",
+                                         kObject, "--output", out, "--max-input-size", "4000M"},
+                                        "", err);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));  // well inside the decompression
   const auto signalled = std::chrono::steady_clock::now();
   kill(pid, SIGTERM);
@@ -596,7 +579,7 @@ TEST(BuildHostile, OutputReplacedByADirectoryIsLeftAloneAndForgotten) {
 }
 
 TEST(BuildHostile, ManifestIsWrittenWhenStateOrRemovalFails) {
-  REQUIRE_ROOT();  // permissions only bind a non-root user: the run is made as nobody
+  BTFGEN_REQUIRE_ROOT();  // permissions only bind a non-root user: the run is made as nobody
   TempDir t;
   fs::permissions(t.path(), fs::perms::all);
   const std::string archive = t.file("archive"), out = t.file("out"), json = t.file("json/m.json");

@@ -15,20 +15,6 @@ namespace {
 
 const std::string kData = BTFGEN_TEST_DATA_DIR;
 
-TEST(MatchCycle, LibraryReportsTheCycle) {
-  BtfPtr target = load_kernel_btf(kData + "/targets/cycle.btf");
-  const ObjectSet objects = ObjectSet::load({kData + "/match_cycle.bpf.o"});
-  try {
-    minimize(target.get(), objects);
-    FAIL() << "minimize accepted a by-value cycle in TYPE_MATCHES marking";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ELOOP);
-    const std::string what = e.what();
-    EXPECT_NE(what.find("match_cycle.bpf.o: prog 'tp/match_cycle' relo #0 <type_matches>"), std::string::npos) << what;
-    EXPECT_NE(what.find("recurses forever"), std::string::npos) << what;
-  }
-}
-
 TEST(MatchCycle, CliFailsWithoutOutputWhereBpftoolCrashes) {
   test::TempDir tmp;
   const std::string out = tmp.file("out.btf");

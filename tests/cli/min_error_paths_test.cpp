@@ -42,7 +42,6 @@ using btfgen::test::CommandResult;
 using btfgen::test::find_tool;
 using btfgen::test::read_file_bytes;
 using btfgen::test::run_command;
-using btfgen::test::running_in_ci;
 using btfgen::test::TempDir;
 using Bytes = std::vector<uint8_t>;
 
@@ -50,8 +49,7 @@ constexpr const char* kBaseObjectName = "execsnoop.bpf.o";
 constexpr const char* kPreferredKernel = "debian/12/x86_64/6.1.0-47-cloud-amd64.btf.tar.xz";
 constexpr int kElfFormatError = btfgen::kElfFormatError;
 
-// bpftool's exit status for an errno-style code: the negative code truncated to 8 bits.
-int status_for(int code) { return static_cast<int>(static_cast<unsigned>(-code) & 0xffU); }
+int status_for(int code) { return btfgen::test::bpftool_status(code); }
 
 // ------------------------------------------------------------------------------------------------
 // Byte and ELF helpers (ELF64, host byte order: the corpus objects are little-endian BPF).
@@ -301,15 +299,11 @@ CommandResult expect_btfgen_fails(const TempDir& tmp, const std::string& input,
 }
 
 // Parity: bpftool fails on the same input with EXPECTED_STATUS (when given) and, when
-// BTFGEN_STATUS is given, with btfgen's status. Without bpftool this is skipped (failed in CI).
+// BTFGEN_STATUS is given, with btfgen's status.
 void expect_bpftool_fails(const TempDir& tmp, const std::string& input,
                           const std::vector<std::string>& objects, std::optional<int> expected_status,
                           std::optional<int> btfgen_status) {
   const std::string& bpftool = inputs().bpftool;
-  if (bpftool.empty()) {
-    if (running_in_ci()) ADD_FAILURE() << "bpftool is required in CI (CI=true) for parity checks";
-    return;
-  }
   std::string out_dir = tmp.file("bpftool-out");
   fs::create_directories(out_dir);
   CommandResult r = run_bpftool(bpftool, input, out_dir + "/out.btf", objects);
@@ -361,10 +355,8 @@ class ErrorPaths : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto& in = inputs();
-    if (!in.unavailable.empty()) {
-      if (running_in_ci()) GTEST_FAIL() << in.unavailable << " (required in CI)";
-      GTEST_SKIP() << in.unavailable;
-    }
+    BTFGEN_REQUIRE(in.unavailable.empty(), in.unavailable);
+    BTFGEN_REQUIRE(!in.bpftool.empty(), "bpftool, the oracle of every parity check here, not found");
     base_ = read_file_bytes(in.base_object);
   }
 
@@ -392,12 +384,10 @@ TEST_F(ErrorPaths, BaselineSucceedsWithBothTools) {
   ASSERT_TRUE(fs::exists(out));
   EXPECT_GT(fs::file_size(out), 24U);
   EXPECT_EQ(join(list_dir(tmp_.path())), "base.bpf.o btfgen.btf");
-  if (!in.bpftool.empty()) {
-    std::string ref = tmp_.file("bpftool.btf");
-    auto b = run_bpftool(in.bpftool, in.kernel_btf, ref, {obj});
-    ASSERT_EQ(b.exit_code, 0) << b.err;
-    EXPECT_EQ(read_file_bytes(ref), read_file_bytes(out));
-  }
+  std::string ref = tmp_.file("bpftool.btf");
+  auto b = run_bpftool(in.bpftool, in.kernel_btf, ref, {obj});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(read_file_bytes(ref), read_file_bytes(out));
   // The library reads the same records the tests below patch.
   auto object = btfgen::BpfObject::load(obj);
   EXPECT_GT(object.relo_count(), 0U);
@@ -467,10 +457,7 @@ TEST_F(ErrorPaths, BpfObjectWithoutBtfExt) {
 TEST_F(ErrorPaths, BpfObjectWithBtfExtRemovedByObjcopy) {
   std::string objcopy = find_tool("llvm-objcopy-19");
   if (objcopy.empty()) objcopy = find_tool("llvm-objcopy");
-  if (objcopy.empty()) {
-    if (running_in_ci()) GTEST_FAIL() << "llvm-objcopy(-19) is required in CI";
-    GTEST_SKIP() << "llvm-objcopy-19 not found";
-  }
+  BTFGEN_REQUIRE(!objcopy.empty(), "llvm-objcopy(-19) not found");
   std::string base = write_object("base.bpf.o", base_);
   std::string obj = tmp_.file("stripped.bpf.o");
   auto r = run_command({objcopy, "--remove-section", ".BTF.ext", base, obj});
@@ -862,13 +849,9 @@ TEST_F(ErrorPaths, OutputInMissingDirectory) {
   EXPECT_EQ(err.find('\n'), std::string::npos) << r.err;
   EXPECT_NE(err.find(output), std::string::npos) << "stderr does not name " << output << ": " << r.err;
   EXPECT_FALSE(fs::exists(tmp_.file("no-such-dir")));
-  if (!in.bpftool.empty()) {
-    auto b = run_bpftool(in.bpftool, in.kernel_btf, output, {in.base_object});
-    EXPECT_EQ(b.exit_code, status_for(ENOENT)) << b.err;
-    EXPECT_EQ(b.exit_code, r.exit_code);
-  } else if (running_in_ci()) {
-    ADD_FAILURE() << "bpftool is required in CI";
-  }
+  auto b = run_bpftool(in.bpftool, in.kernel_btf, output, {in.base_object});
+  EXPECT_EQ(b.exit_code, status_for(ENOENT)) << b.err;
+  EXPECT_EQ(b.exit_code, r.exit_code);
 }
 
 TEST_F(ErrorPaths, OutputIsADirectory) {
@@ -885,13 +868,9 @@ TEST_F(ErrorPaths, OutputIsADirectory) {
   EXPECT_TRUE(fs::is_directory(output));
   EXPECT_EQ(join(list_dir(output)), "");
   EXPECT_EQ(join(list_dir(parent)), "out.btf") << "temporary file left behind";
-  if (!in.bpftool.empty()) {
-    auto b = run_bpftool(in.bpftool, in.kernel_btf, output, {in.base_object});
-    EXPECT_EQ(b.exit_code, status_for(EISDIR)) << b.err;
-    EXPECT_EQ(b.exit_code, r.exit_code);
-  } else if (running_in_ci()) {
-    ADD_FAILURE() << "bpftool is required in CI";
-  }
+  auto b = run_bpftool(in.bpftool, in.kernel_btf, output, {in.base_object});
+  EXPECT_EQ(b.exit_code, status_for(EISDIR)) << b.err;
+  EXPECT_EQ(b.exit_code, r.exit_code);
 }
 
 // Runs as root too (CI does): a regular file where the output's directory should be.
@@ -904,12 +883,8 @@ TEST_F(ErrorPaths, OutputParentIsAFile) {
   EXPECT_EQ(r.exit_code, status_for(ENOTDIR)) << r.err;
   EXPECT_NE(r.err.find(output), std::string::npos) << r.err;
   EXPECT_EQ(read_file_bytes(parent).size(), 1u);
-  if (!in.bpftool.empty()) {
-    auto b = run_bpftool(in.bpftool, in.kernel_btf, output, {in.base_object});
-    EXPECT_EQ(b.exit_code, r.exit_code) << b.err;
-  } else if (running_in_ci()) {
-    ADD_FAILURE() << "bpftool is required in CI";
-  }
+  auto b = run_bpftool(in.bpftool, in.kernel_btf, output, {in.base_object});
+  EXPECT_EQ(b.exit_code, r.exit_code) << b.err;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -924,11 +899,9 @@ TEST_F(ErrorPaths, TooFewArguments) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_FALSE(r.err.empty());
   EXPECT_EQ(join(list_dir(out_dir)), "");
-  if (!in.bpftool.empty()) {
-    auto b = run_command({in.bpftool, "gen", "min_core_btf", in.kernel_btf, out_dir + "/out.btf"});
-    EXPECT_EQ(b.exit_code, 255) << b.err;
-    EXPECT_EQ(r.exit_code, b.exit_code) << r.err;
-  }
+  auto b = run_command({in.bpftool, "gen", "min_core_btf", in.kernel_btf, out_dir + "/out.btf"});
+  EXPECT_EQ(b.exit_code, 255) << b.err;
+  EXPECT_EQ(r.exit_code, b.exit_code) << r.err;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// Small helpers shared by btfgen's tests: running a command, reading a file, a temporary directory,
-// and the rule for tests that need an external tool (bpftool). Header-only; add to it, do not change
-// what is here, other test files depend on it.
+// What btfgen's tests share: running a command (or a child to signal), files, a temporary
+// directory, the paths of the shared corpus, bpftool's exit-status arithmetic, and the one rule for
+// tests that need something the machine may lack (a tool, the corpus, root): SKIPPED elsewhere,
+// FAILED under CI=true, never passed silently. Header-only.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,7 +11,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -166,21 +169,69 @@ inline bool running_in_ci() {
   return ci && std::string(ci) == "true";
 }
 
-// The rule for tests that need an external tool: when NAME is missing, the test FAILS in CI
-// (CI=true) and is SKIPPED elsewhere. On return *PATH_OUT is the tool's path, or empty when the
-// test was skipped or failed; the caller must then return (BTFGEN_REQUIRE_TOOL does that).
-inline void require_tool_or_skip(const std::string& name, std::string* path_out) {
-  *path_out = find_tool(name);
-  if (!path_out->empty()) return;
-  if (running_in_ci()) FAIL() << name << " is required in CI (CI=true) but was not found";
-  GTEST_SKIP() << name << " not found in PATH or sbin; install it to run this test";
+// The exit status bpftool uses for an errno-style CODE: the negative code truncated to 8 bits
+// (EINVAL gives 234, libbpf's ELF format error 4001 gives 95).
+inline int bpftool_status(int code) { return static_cast<int>(static_cast<unsigned>(-code) & 0xffU); }
+
+// ../shared, with the btfhub corpus and the libbpf-tools objects.
+inline const std::string kSharedDir = BTFGEN_SHARED_DIR;
+inline const std::string kCorpusDir = kSharedDir + "/corpus/btfhub";
+inline const std::string kObjectDir = kSharedDir + "/corpus/objects/libbpf-tools";
+
+// The 61 libbpf-tools objects, sorted.
+inline std::vector<std::string> corpus_objects() {
+  std::vector<std::string> objects;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(kObjectDir, ec))
+    if (e.path().string().ends_with(".bpf.o")) objects.push_back(e.path().string());
+  std::sort(objects.begin(), objects.end());
+  return objects;
+}
+
+inline bool corpus_present() { return std::filesystem::is_directory(kCorpusDir) && corpus_objects().size() == 61; }
+
+// Starts ARGV (no shell) with stdout and stderr sent to the files named (or /dev/null when empty)
+// and returns its pid, for tests that signal a running btfgen. Throws when it cannot start.
+inline pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path = {},
+                   const std::string& err_path = {}) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.empty() ? "/dev/null" : out_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.empty() ? "/dev/null" : err_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + strerror(rc));
+  return pid;
 }
 
 }  // namespace btfgen::test
 
-// Declares std::string VAR holding the path of tool NAME, or returns from the enclosing void
-// function (test body or SetUp) after skipping/failing per require_tool_or_skip.
-#define BTFGEN_REQUIRE_TOOL(var, name)                    \
-  std::string var;                                        \
-  ::btfgen::test::require_tool_or_skip((name), &var);     \
-  if (var.empty()) return
+// The one rule for a test that needs something this machine may lack: when CONDITION is false the
+// test is SKIPPED with WHY, or FAILS when CI=true (CI must have everything). Use in a void function
+// (a test body, SetUp): it returns from it.
+#define BTFGEN_REQUIRE(condition, why)                                                          \
+  do {                                                                                          \
+    if (!(condition)) {                                                                         \
+      if (::btfgen::test::running_in_ci()) FAIL() << "required in CI (CI=true): " << (why);     \
+      GTEST_SKIP() << (why);                                                                    \
+    }                                                                                           \
+  } while (0)
+
+// Declares std::string VAR holding the path of tool NAME (PATH or the sbin directories), under
+// the rule above.
+#define BTFGEN_REQUIRE_TOOL(var, name)                                                          \
+  const std::string var = ::btfgen::test::find_tool(name);                                      \
+  BTFGEN_REQUIRE(!var.empty(), std::string(name) + " not found in PATH or sbin")
+
+// The shared corpus (btfhub kernels and libbpf-tools objects), under the rule above.
+#define BTFGEN_REQUIRE_CORPUS() \
+  BTFGEN_REQUIRE(::btfgen::test::corpus_present(), "shared corpus not found under " + ::btfgen::test::kSharedDir)
+
+// Root, for attacks that need another user, a mount namespace or a device node.
+#define BTFGEN_REQUIRE_ROOT() BTFGEN_REQUIRE(geteuid() == 0, "needs root")

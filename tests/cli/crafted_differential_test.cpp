@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "btfgen/common/btf_handle.h"
 #include "test_support.h"
 
 namespace {
@@ -32,19 +33,14 @@ const std::vector<uint8_t> kEmptyBtf = {0x9f, 0xeb, 0x01, 0x00, 0x18, 0x00, 0x00
                                         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                                         0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
 
-// bpftool exit statuses (negative errno truncated to 8 bits).
-constexpr int kExitEinval = 234;
-constexpr int kExitEnoent = 254;
-constexpr int kExitEopnotsupp = 161;
-constexpr int kExitE2big = 249;
+// bpftool exit statuses.
+const int kExitEinval = btfgen::test::bpftool_status(EINVAL);
+const int kExitEnoent = btfgen::test::bpftool_status(ENOENT);
+const int kExitEopnotsupp = btfgen::test::bpftool_status(EOPNOTSUPP);
+const int kExitE2big = btfgen::test::bpftool_status(E2BIG);
 
-struct BtfDeleter {
-  void operator()(struct btf* b) const { btf__free(b); }
-};
-using BtfHandle = std::unique_ptr<struct btf, BtfDeleter>;
-
-BtfHandle parse_btf(const std::string& path) {
-  return BtfHandle(btf__parse(path.c_str(), nullptr));  // libbpf 1.x: NULL + errno on error
+btfgen::BtfPtr parse_btf(const std::string& path) {
+  return btfgen::BtfPtr(btf__parse(path.c_str(), nullptr));  // libbpf 1.x: NULL + errno on error
 }
 
 // Member names of the composite NAME (STRUCT or UNION per KIND), or nullopt when there is none.
@@ -414,7 +410,7 @@ TEST_P(CraftedDifferential, MatchesBpftool) {
                                   << ref_bytes.size() << " bytes); compare with\n  bpftool btf dump file "
                                   << "<out>\n" << describe(our_argv, ours);
 
-  BtfHandle parsed = parse_btf(ref_out);
+  btfgen::BtfPtr parsed = parse_btf(ref_out);
   ASSERT_NE(parsed, nullptr) << "bpftool's output does not parse";
   if (c.check) c.check(parsed.get(), ref_bytes);
 
