@@ -305,8 +305,9 @@ int match_candidate(const Spec& local, const struct btf* target, uint32_t cand_i
     if (cand.raw_len == kMaxSpecLen) return -E2BIG;
     cand.acc[cand.len++] = {target_id, la.idx, nullptr};
     cand.raw[cand.raw_len++] = static_cast<int32_t>(la.idx);
-    const long long sz = btf__resolve_size(target, target_id);
-    if (sz < 0) return static_cast<int>(sz);
+    // libbpf keeps the size in an int: a size of 2 GiB or more turns negative and fails the match.
+    const int sz = static_cast<int>(btf__resolve_size(target, target_id));
+    if (sz < 0) return sz;
     cand.bit_offset += static_cast<uint32_t>(la.idx * sz * 8);
   }
   return 1;

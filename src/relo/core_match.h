@@ -31,7 +31,8 @@ int match_candidate(const Spec& local, const struct btf* target, uint32_t cand_i
 //   6. FUNC_PROTO needs equal parameter counts, each parameter compatible (recursion budget LEVEL),
 //      then continues with the return types;
 //   7. anything else (FLOAT, VAR, FUNC, DATASEC) does not match.
-// More than 32 links in one chain, or LEVEL exhausted, is an error (EINVAL).
+// 32 PTR/ARRAY/FUNC_PROTO steps in one chain, or LEVEL exhausted, is an error (EINVAL); modifiers
+// and typedefs are stripped without limit.
 int types_compatible(const struct btf* local, uint32_t local_id, const struct btf* target,
                      uint32_t target_id, int level = 32);
 
@@ -59,7 +60,8 @@ int fields_compatible(const struct btf* local, uint32_t local_id, const struct b
 //   7. PTR: the pointees, now behind a pointer; ARRAY: same element count, then the elements;
 //   8. FUNC_PROTO: same parameter count, every parameter matches, then the return types;
 //   9. anything else does not match.
-// LEVEL bounds the recursion through members and parameters; 32 links in one chain is EINVAL.
+// LEVEL bounds the recursion through members and parameters; 32 PTR/ARRAY/FUNC_PROTO steps in one
+// chain is EINVAL.
 int types_match(const struct btf* local, uint32_t local_id, const struct btf* target,
                 uint32_t target_id, bool behind_ptr = false, int level = 32);
 
