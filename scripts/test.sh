@@ -4,12 +4,15 @@
 # each on 2 cores). BTFGEN_SKIP_SANITIZE=1 skips the sanitizer pass; BTFGEN_ASAN_CTEST_ARGS passes
 # extra ctest arguments to it (e.g. "-E corpus_differential_single"). Last, the libFuzzer targets
 # (fuzz/, built with clang-19) each take a fixed-seed smoke run; BTFGEN_SKIP_FUZZ=1 skips it.
+# clang-format and clang-tidy (scripts/lint.sh) run before the tests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
 
 cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ninja -C "$root/build"
+# Conventions first: a format or clang-tidy finding fails the run (scripts/lint.sh).
+bash "$root/scripts/lint.sh" "$root/build"
 (cd "$root/build" && ctest --output-on-failure -j "$jobs")
 
 if [[ ${BTFGEN_SKIP_SANITIZE:-0} != 1 ]]; then
@@ -24,3 +27,6 @@ if [[ ${BTFGEN_SKIP_FUZZ:-0} != 1 ]]; then
   ninja -C "$root/build-fuzz" fuzz_minimize fuzz_btf_ext fuzz_kernel_input
   (cd "$root/build-fuzz" && ctest --output-on-failure -L fuzz)
 fi
+
+# The attack tests run as root: they must have left the host's devices as they found them.
+[[ -L /dev/stdout && -L /dev/stderr && -c /dev/null ]] || { echo "test.sh: a test damaged /dev" >&2; exit 1; }

@@ -19,7 +19,7 @@ struct FileKey {
 };
 
 std::optional<FileKey> key_of(const std::string& path) {
-  struct stat st {};
+  struct stat st{};
   if (path.empty() || stat(path.c_str(), &st) != 0) return std::nullopt;
   return FileKey{st.st_dev, st.st_ino};
 }
@@ -34,9 +34,10 @@ void check_output_dir(const std::string& archive, const std::string& output_dir)
   if (ec) return;  // the walk reports a missing archive
   for (std::filesystem::path dir = real;; dir = dir.parent_path()) {
     if (key_of(dir.string()) == out) {
-      throw Error(EINVAL, output_dir + (dir == real ? ": the output directory is the archive (" + archive + ")"
-                                                    : ": the output directory contains the archive (" + archive + ")") +
-                              "; btfgen never writes among its inputs: choose another --output");
+      const char* what =
+          dir == real ? ": the output directory is the archive (" : ": the output directory contains the archive (";
+      throw Error(EINVAL,
+                  output_dir + what + archive + "); btfgen never writes among its inputs: choose another --output");
     }
     if (dir == dir.parent_path()) return;
   }

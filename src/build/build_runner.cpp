@@ -71,7 +71,8 @@ class Runner {
         record.status = KernelStatus::Written;
       }
       const auto st = tree_.stat(k.output_relative);
-      if (!st || !S_ISREG(st->st_mode)) throw Error(ENOENT, tree_.shown(k.output_relative) + ": output vanished after writing");
+      if (!st || !S_ISREG(st->st_mode))
+        throw Error(ENOENT, tree_.shown(k.output_relative) + ": output vanished after writing");
       record.output_mtime_ns = mtime_ns(*st);
       return Outcome{std::move(record)};
     } catch (const Error& e) {
@@ -131,12 +132,13 @@ void remove_departed(OutputTree& tree, const ArchiveWalk& walk, BuildState& stat
           case OutputTree::Removal::Missing:
             break;
           case OutputTree::Removal::NotAFile:
-            warnings.push_back(tree.shown(it->first) + ": left alone: not a regular file, so not an output btfgen wrote");
+            warnings.push_back(tree.shown(it->first) +
+                               ": left alone: not a regular file, so not an output btfgen wrote");
             break;
         }
       } catch (const Error& e) {
-        records.push_back(KernelRecord{.output_relative = it->first, .status = KernelStatus::Failed,
-                                       .error = first_line(e.what())});
+        records.push_back(
+            KernelRecord{.output_relative = it->first, .status = KernelStatus::Failed, .error = first_line(e.what())});
         ++it;  // kept: the removal is tried again next run
         continue;
       }
@@ -209,8 +211,7 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
     if (callbacks.on_kernel) {
       try {
         callbacks.on_kernel(record, done, total);
-      } catch (...) {
-        // a reporting problem must not kill a worker
+      } catch (...) {  // NOLINT(bugprone-empty-catch): a reporting problem must not kill a worker
       }
     }
     records.push_back(std::move(record));
@@ -260,10 +261,20 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
             [](const KernelRecord& a, const KernelRecord& b) { return a.output_relative < b.output_relative; });
   for (const auto& r : records) {
     switch (r.status) {
-      case KernelStatus::Written: ++result.written; result.output_bytes += r.output_size; break;
-      case KernelStatus::Unchanged: ++result.unchanged; result.output_bytes += r.output_size; break;
-      case KernelStatus::Failed: ++result.failed; break;
-      case KernelStatus::Removed: ++result.removed; break;
+      case KernelStatus::Written:
+        ++result.written;
+        result.output_bytes += r.output_size;
+        break;
+      case KernelStatus::Unchanged:
+        ++result.unchanged;
+        result.output_bytes += r.output_size;
+        break;
+      case KernelStatus::Failed:
+        ++result.failed;
+        break;
+      case KernelStatus::Removed:
+        ++result.removed;
+        break;
     }
   }
   result.kernels = std::move(records);

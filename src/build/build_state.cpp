@@ -14,6 +14,8 @@
 // Text fields escape '\\', TAB, LF and CR as \\ \t \n \r (version 1 files had no escapes and are
 // still read). Failed kernels are remembered too: the same inputs give the same failure, reported
 // again without decompressing the kernel again.
+#include "btfgen/build/build_state.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,10 +26,9 @@
 #include <optional>
 
 #include "btfgen/build/archive_walker.h"
-#include "btfgen/build/build_state.h"
+#include "btfgen/build/output_tree.h"
 #include "btfgen/common/error.h"
 #include "btfgen/common/output_file.h"
-#include "btfgen/build/output_tree.h"
 #include "common/fd.h"
 
 namespace btfgen {
@@ -60,11 +61,20 @@ std::string escape(std::string_view text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -80,11 +90,20 @@ std::optional<std::string> unescape(std::string_view text) {
     }
     if (++i == text.size()) return std::nullopt;
     switch (text[i]) {
-      case '\\': out += '\\'; break;
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      default: return std::nullopt;
+      case '\\':
+        out += '\\';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      default:
+        return std::nullopt;
     }
   }
   return out;
@@ -100,11 +119,12 @@ std::optional<std::string> read_state_text(const std::string& path) {
     throw Error(err, path + ": state file " + (errno == ELOOP ? "is a symbolic link" : std::strerror(errno)) +
                          "; btfgen keeps its state in a regular file (remove it to start afresh)");
   }
-  struct stat st {};
+  struct stat st{};
   if (fstat(fd.get(), &st) != 0) throw Error(errno, path + ": cannot read state file: " + std::strerror(errno));
   if (!S_ISREG(st.st_mode))
-    throw Error(EINVAL, path + ": state file is not a regular file; btfgen keeps its state in a regular file "
-                               "(remove it to start afresh)");
+    throw Error(EINVAL, path +
+                            ": state file is not a regular file; btfgen keeps its state in a regular file "
+                            "(remove it to start afresh)");
   if (static_cast<uint64_t>(st.st_size) > kMaxStateBytes) return std::string();  // not ours: start afresh
   std::string text(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;
@@ -177,8 +197,7 @@ void write_state(const std::string& path, const BuildState& entries) {
   }
   try {
     if (read_state_text(path) == text) return;  // nothing to rewrite
-  } catch (const Error&) {
-    // unreadable or not a regular file: the write below says what is wrong
+  } catch (const Error&) {                      // NOLINT(bugprone-empty-catch): the write below says what is wrong
   }
   write_output_file(path, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }

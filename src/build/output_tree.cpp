@@ -55,8 +55,9 @@ std::optional<Parents> open_parents(int root_fd, const std::string& root, const 
     if (!fd) {
       const int err = errno;
       if (err == ELOOP || err == ENOTDIR)
-        throw Error(ENOTDIR, shown + ": not a directory (a symbolic link or a file); btfgen writes only "
-                                     "inside its output tree and never through links");
+        throw Error(ENOTDIR, shown +
+                                 ": not a directory (a symbolic link or a file); btfgen writes only "
+                                 "inside its output tree and never through links");
       throw Error(err, shown + ": cannot open directory: " + std::strerror(err));
     }
     p.dirs.push_back(std::move(fd));
@@ -104,8 +105,9 @@ void OutputTree::lock(bool wait, const std::atomic<bool>* cancel) {
     if (errno != EWOULDBLOCK && errno != EINTR)
       throw Error(errno, root_ + ": cannot lock output directory: " + std::strerror(errno));
     if (!wait)
-      throw Error(EBUSY, root_ + ": another btfgen build is writing to this output directory "
-                                 "(wait for it with --wait-lock)");
+      throw Error(EBUSY, root_ +
+                             ": another btfgen build is writing to this output directory "
+                             "(wait for it with --wait-lock)");
     if (cancel != nullptr && cancel->load()) throw Error(ECANCELED, root_ + ": cancelled while waiting for the lock");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -114,7 +116,7 @@ void OutputTree::lock(bool wait, const std::atomic<bool>* cancel) {
 std::optional<struct stat> OutputTree::stat(const std::string& relative) const {
   const auto parents = open_parents(root_fd_, root_, relative, false);
   if (!parents) return std::nullopt;
-  struct stat st {};
+  struct stat st{};
   if (fstatat(parents->fd(root_fd_), base_name(relative).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return std::nullopt;
     throw Error(errno, shown(relative) + ": cannot stat: " + std::strerror(errno));
@@ -131,7 +133,7 @@ bool OutputTree::holds(const std::string& relative, std::span<const uint8_t> byt
   }
   if (!parents) return false;
   Fd fd(openat(parents->fd(root_fd_), base_name(relative).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  struct stat st {};
+  struct stat st{};
   if (!fd || fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) != bytes.size())
     return false;
   std::vector<uint8_t> have(bytes.size());
@@ -145,11 +147,13 @@ bool OutputTree::holds(const std::string& relative, std::span<const uint8_t> byt
 }
 
 bool OutputTree::write(const std::string& relative, std::span<const uint8_t> bytes, const std::atomic<bool>* cancel) {
-  const auto parents = open_parents(root_fd_, root_, relative, true);
-  const int dir = parents->fd(root_fd_);
+  // Creating, it never comes back empty.
+  const Parents parents =
+      open_parents(root_fd_, root_, relative, true).value();  // NOLINT(bugprone-unchecked-optional-access)
+  const int dir = parents.fd(root_fd_);
   const std::string name = base_name(relative);
   AtomicFile file(dir, name, shown(relative));
-  struct stat old {};
+  struct stat old{};
   if (fstatat(dir, name.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode)) file.keep_attributes_of(old);
   file.write(bytes);
   if (cancel != nullptr && cancel->load()) return false;  // ~AtomicFile removes the temporary file
@@ -166,7 +170,7 @@ OutputTree::Removal OutputTree::remove(const std::string& relative) {
   }
   if (!parents) return Removal::Missing;
   const std::string name = base_name(relative);
-  struct stat st {};
+  struct stat st{};
   if (fstatat(parents->fd(root_fd_), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return Removal::Missing;
     throw Error(errno, shown(relative) + ": cannot remove stale output: " + std::strerror(errno));

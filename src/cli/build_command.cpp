@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <memory>
@@ -17,8 +18,8 @@
 
 #include "btfgen/build.h"
 #include "btfgen/common/error.h"
-#include "btfgen/minimize/object_set.h"
 #include "btfgen/common/text.h"
+#include "btfgen/minimize/object_set.h"
 #include "commands.h"
 
 namespace btfgen::cli {
@@ -44,7 +45,7 @@ class InterruptGuard {
  public:
   InterruptGuard() {
     g_cancel = false;
-    struct sigaction sa {};
+    struct sigaction sa{};
     sa.sa_handler = on_interrupt;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESETHAND | SA_RESTART;
@@ -59,8 +60,8 @@ class InterruptGuard {
   InterruptGuard& operator=(const InterruptGuard&) = delete;
 
  private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
+  struct sigaction old_int_{};
+  struct sigaction old_term_{};
 };
 
 struct BuildArgs {
@@ -89,7 +90,7 @@ std::string human_bytes(uint64_t bytes) {
 }
 
 std::string clock_text(double seconds) {
-  const auto s = static_cast<long>(seconds + 0.5);
+  const long s = std::lround(seconds);
   return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
                    : fmt::format("{}:{:02}", s / 60, s % 60);
 }
@@ -170,8 +171,8 @@ int run(const BuildArgs& args) {
   if (!args.max_input_size.empty()) {
     const auto parsed = parse_size(args.max_input_size);
     if (!parsed || *parsed == 0 || *parsed > kMaxInputSizeCeiling)
-      return setup_error(fmt::format("--max-input-size '{}': expected a size from 1 to 4G-1 (e.g. 256M, 1G)",
-                                     args.max_input_size));
+      return setup_error(
+          fmt::format("--max-input-size '{}': expected a size from 1 to 4G-1 (e.g. 256M, 1G)", args.max_input_size));
     max_input_size = *parsed;
   }
   ArchiveWalk walk;
@@ -245,10 +246,11 @@ int run(const BuildArgs& args) {
       spdlog::info("removed {} (its kernel left the archive)", printable(k.output_relative));
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  spdlog::info("btfgen build: {} kernels found, {} written, {} unchanged, {} failed, {} removed; {} output ({} bytes); {:.2f} s{}",
-               result.found, result.written, result.unchanged, result.failed, result.removed,
-               human_bytes(result.output_bytes), result.output_bytes, seconds,
-               result.cancelled ? " (interrupted)" : "");
+  spdlog::info(
+      "btfgen build: {} kernels found, {} written, {} unchanged, {} failed, {} removed; {} output ({} bytes); {:.2f} "
+      "s{}",
+      result.found, result.written, result.unchanged, result.failed, result.removed, human_bytes(result.output_bytes),
+      result.output_bytes, seconds, result.cancelled ? " (interrupted)" : "");
 
   int status = kExitOk;
   if (!args.json.empty()) {
@@ -282,8 +284,7 @@ void add_build_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--obj", args->objects, "BPF CO-RE object (repeat for several; all are merged per kernel)")
       ->required()
       ->take_all();
-  cmd->add_option("--output", args->output, "Output tree (also holds the incremental state)")
-      ->capture_default_str();
+  cmd->add_option("--output", args->output, "Output tree (also holds the incremental state)")->capture_default_str();
   cmd->add_option("-j,--jobs", args->jobs, "Kernels processed in parallel")->capture_default_str();
   cmd->add_option("--include", args->include, "Only kernels whose relative path matches this glob (repeatable)");
   cmd->add_option("--exclude", args->exclude, "Skip kernels whose relative path matches this glob (repeatable)");

@@ -7,6 +7,7 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "btfgen/common/text.h"
 #include "commands.h"
 
 namespace {
@@ -22,9 +23,7 @@ int libbpf_print(enum libbpf_print_level level, const char* format, va_list args
   return n;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"btfgen: minimized kernel BTF for BPF CO-RE objects (bpftool gen min_core_btf, faster)"};
   app.set_version_flag("--version", std::string("btfgen ") + BTFGEN_VERSION);
   app.require_subcommand(1);
@@ -51,4 +50,17 @@ int main(int argc, char** argv) {
     return status != 0 && min != nullptr && min->parsed() ? 255 : status;
   }
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // out of memory, a logging failure: still one clean line
+    std::fprintf(stderr, "btfgen: %s\n", btfgen::printable(e.what()).c_str());
+  } catch (...) {
+    std::fprintf(stderr, "btfgen: unexpected error\n");
+  }
+  return 1;
 }

@@ -28,8 +28,8 @@ std::string random_suffix() {
   static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   uint8_t raw[6];
   if (getrandom(raw, sizeof(raw), GRND_NONBLOCK) != static_cast<ssize_t>(sizeof(raw))) {
-    const auto t = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                   (uint64_t(getpid()) << 32);
+    const auto t =
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^ (uint64_t(getpid()) << 32);
     std::memcpy(raw, &t, sizeof(raw));
   }
   std::string s;
@@ -69,7 +69,8 @@ void write_through(const std::string& path, std::span<const uint8_t> bytes, cons
   if (::close(fd.release()) != 0) fail(errno, shown, "cannot write output file");
 }
 
-void replace(const std::string& path, const struct stat* old, std::span<const uint8_t> bytes, const std::string& shown) {
+void replace(const std::string& path, const struct stat* old, std::span<const uint8_t> bytes,
+             const std::string& shown) {
   Fd dir(open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) fail(errno, shown, "cannot write output file");
   AtomicFile file(dir.get(), base_of(path), shown);
@@ -83,7 +84,7 @@ void replace(const std::string& path, const struct stat* old, std::span<const ui
 AtomicFile::AtomicFile(int dir_fd, std::string name, std::string shown)
     : dir_fd_(dir_fd), name_(std::move(name)), shown_(std::move(shown)) {
   for (int attempt = 0; attempt < 100; attempt++) {
-    temp_name_ = ".btfgen-" + random_suffix();
+    temp_name_ = ".btfgen-tmp-" + random_suffix();
     fd_ = openat(dir_fd_, temp_name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd_ >= 0) return;
     if (errno != EEXIST) break;
@@ -120,7 +121,7 @@ void AtomicFile::commit() {
 void write_output_file(const std::string& path, std::span<const uint8_t> bytes) {
   std::string current = path;
   for (int hops = 0; hops <= kMaxSymlinkHops; hops++) {
-    struct stat st {};
+    struct stat st{};
     if (lstat(current.c_str(), &st) != 0) {
       if (errno != ENOENT) fail(errno, path, "cannot write output file");
       return replace(current, nullptr, bytes, path);  // a new file (or a dangling link's target)
@@ -129,14 +130,14 @@ void write_output_file(const std::string& path, std::span<const uint8_t> bytes) 
       // A link in /proc (/dev/stdout → /proc/self/fd/1, /dev/fd/N, >(cmd)) names an open
       // descriptor, not a path: its text may be "pipe:[123]" or "/x/f (deleted)". Only writing
       // through it reaches the file, as bpftool's fopen does.
-      struct statfs fs {};
+      struct statfs fs{};
       if (statfs(dir_of(current).c_str(), &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC)
         return write_through(path, bytes, path);
       std::string target(static_cast<size_t>(st.st_size > 0 ? st.st_size : 0) + 256, '\0');
       const ssize_t n = readlink(current.c_str(), target.data(), target.size());
       if (n < 0) fail(errno, path, "cannot follow output link");
       target.resize(static_cast<size_t>(n));
-      if (!target.starts_with("/")) target = dir_of(current) + "/" + target;
+      if (!target.starts_with("/")) target.insert(0, dir_of(current) + "/");
       current = target;
       continue;
     }

@@ -19,7 +19,7 @@ struct Failure {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
   Result(Failure failure) : state_(std::move(failure)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return state_.index() == 0; }
@@ -42,7 +42,8 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return !failure_.has_value(); }
   explicit operator bool() const { return ok(); }
-  const Failure& failure() const { return *failure_; }
+  // Only when !ok(), by contract.
+  const Failure& failure() const { return failure_.value(); }  // NOLINT(bugprone-unchecked-optional-access)
 
  private:
   std::optional<Failure> failure_;

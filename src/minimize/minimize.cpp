@@ -52,11 +52,12 @@ std::vector<uint8_t> minimize(const struct btf* target, const ObjectSet& objects
   const CandidateIndex index(target, objects.wanted_names(), objects.wanted_kinds());
   Marker marker(target);
   for (const BpfObject& object : objects.objects()) {
-    resolve_object(target, index, object, [&](const CoreReloSection&, uint32_t, const CoreRelo&, const ReloOutcome& out) {
-      return out.matched ? marker.record(out.target_spec) : Status{};
-    });
+    resolve_object(target, index, object,
+                   [&](const CoreReloSection&, uint32_t, const CoreRelo&, const ReloOutcome& out) {
+                     return out.matched ? marker.record(out.target_spec) : Status{};
+                   });
   }
-  if (objects.pending_error()) throw *objects.pending_error();
+  if (const auto& pending = objects.pending_error()) throw pending.value();
   Result<std::vector<uint8_t>> bytes = emit_minimized_btf(marker);
   if (!bytes) throw Error(bytes.failure().code, bytes.failure().message);
   return std::move(*bytes);
@@ -68,8 +69,12 @@ std::vector<RelocationDecision> decide_relocations(const struct btf* target, con
   std::vector<RelocationDecision> decisions;
   resolve_object(target, index, object,
                  [&](const CoreReloSection& sec, uint32_t k, const CoreRelo& relo, const ReloOutcome& out) {
-                   RelocationDecision d{.section = sec.name, .index = k, .kind = relo.kind, .matched = out.matched,
-                                        .poison = out.target.poison, .value = out.target.value};
+                   RelocationDecision d{.section = sec.name,
+                                        .index = k,
+                                        .kind = relo.kind,
+                                        .matched = out.matched,
+                                        .poison = out.target.poison,
+                                        .value = out.target.value};
                    if (out.matched) {
                      const struct btf_type* t = type_at(target, out.target_spec.root_type_id);
                      const char* n = t != nullptr ? name_at(target, t->name_off) : nullptr;
