@@ -10,7 +10,7 @@
 namespace btfgen {
 
 // A new file that replaces NAME in the directory DIR_FD on commit(): bytes go to a temporary file
-// ".btfgen-XXXXXX" beside it (short, whatever NAME's length), fsync'ed, then renamed over NAME.
+// ".btfgen-tmp-XXXXXX" beside it (short, whatever NAME's length), fsync'ed, then renamed over NAME.
 // A destructor never commits, so an error or an interrupt leaves the old file or nothing.
 class AtomicFile {
  public:
