@@ -5,10 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "btfgen/input/bpf_object.h"
-#include "input/btf_ext_reader.h"
 #include "btfgen/common/btf_handle.h"
 #include "btfgen/common/error.h"
+#include "btfgen/input/bpf_object.h"
+#include "input/btf_ext_reader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static btfgen::BtfPtr names = [] {

@@ -24,7 +24,8 @@ const std::vector<btfgen::ObjectSet>& object_sets() {
     if (DIR* d = opendir(dir.c_str())) {
       while (const dirent* e = readdir(d)) {
         const std::string name = e->d_name;
-        if (name.size() > 6 && name.compare(name.size() - 6, 6, ".bpf.o") == 0 && name.find("_be.") == std::string::npos)
+        if (name.size() > 6 && name.compare(name.size() - 6, 6, ".bpf.o") == 0 &&
+            name.find("_be.") == std::string::npos)
           out.push_back(btfgen::ObjectSet::load({dir + "/" + name}));
       }
       closedir(d);

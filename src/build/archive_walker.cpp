@@ -10,6 +10,8 @@
 // an error must stop the walk loudly (the iterator turns it into a silent end), every directory is
 // entered once by device + inode (symlink loops), nothing is ever opened but directories (a FIFO
 // named like a kernel must not block us), and Ctrl-C is checked at every entry.
+#include "btfgen/build/archive_walker.h"
+
 #include <dirent.h>
 #include <fnmatch.h>
 
@@ -22,7 +24,6 @@
 #include <set>
 #include <tuple>
 
-#include "btfgen/build/archive_walker.h"
 #include "btfgen/common/error.h"
 #include "common/fd.h"
 
@@ -40,8 +41,7 @@ FileKey key_of(const struct stat& st) { return {static_cast<uint64_t>(st.st_dev)
 
 bool matches_any(const std::vector<std::string>& globs, const ArchiveKernel& k) {
   for (const auto& g : globs) {
-    if (fnmatch(g.c_str(), k.input_relative.c_str(), 0) == 0 ||
-        fnmatch(g.c_str(), k.output_relative.c_str(), 0) == 0) {
+    if (fnmatch(g.c_str(), k.input_relative.c_str(), 0) == 0 || fnmatch(g.c_str(), k.output_relative.c_str(), 0) == 0) {
       return true;
     }
   }
@@ -86,12 +86,12 @@ class Walker {
       : root_(archive), aliases_(arch_aliases(arch)), options_(options) {}
 
   ArchiveWalk run() {
-    struct stat st {};
+    struct stat st{};
     if (stat(root_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
       throw Error(ENOENT, root_ + ": archive directory not found");
     }
     if (!options_.skip_dir.empty()) {
-      struct stat skip {};
+      struct stat skip{};
       if (stat(options_.skip_dir.c_str(), &skip) == 0) skip_ = key_of(skip);
     }
     visited_.insert(key_of(st));
@@ -153,7 +153,7 @@ class Walker {
       check_cancel();
       if (name.empty() || name[0] == '.') continue;  // ., .., .git, temporary files, dotfiles
       const std::string relative = join(dir.relative, name);
-      struct stat st {};
+      struct stat st{};
       if (fstatat(keep.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) continue;
         throw Error(errno, shown(relative) + ": cannot read directory entry: " + std::strerror(errno));
@@ -217,7 +217,7 @@ class Walker {
       Fd keep(dup(fd.get()));
       for (const std::string& name : read_names(std::move(fd), shown(dir))) {
         if (name == "." || name == "..") continue;
-        struct stat st {};
+        struct stat st{};
         if (fstatat(keep.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
         if (S_ISDIR(st.st_mode) && seen.insert(key_of(st)).second) todo.push_back(join(dir, name));
         if (S_ISREG(st.st_mode) && name.ends_with(kTarballName))
@@ -242,8 +242,7 @@ class Walker {
 }  // namespace
 
 std::vector<std::string> arch_aliases(const std::string& arch) {
-  static const std::vector<std::vector<std::string>> families = {{"x86_64", "x86", "amd64"},
-                                                                 {"arm64", "aarch64"}};
+  static const std::vector<std::vector<std::string>> families = {{"x86_64", "x86", "amd64"}, {"arm64", "aarch64"}};
   for (const auto& family : families) {
     if (std::find(family.begin(), family.end(), arch) != family.end()) return family;
   }

@@ -3,9 +3,10 @@
 //
 // Kernel names are file names, which are bytes: a name that is not UTF-8 is written with U+FFFD in
 // "path" (so the document stays valid JSON) and exactly, as base64, in "path_base64".
+#include "btfgen/build/build_manifest.h"
+
 #include <nlohmann/json.hpp>
 
-#include "btfgen/build/build_manifest.h"
 #include "btfgen/common/output_file.h"
 #include "btfgen/common/text.h"
 

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "btfgen/common/error.h"
-#include "btfgen/input/kernel_btf.h"
-#include "btfgen/minimize/minimize.h"
 #include "btfgen/common/output_file.h"
 #include "btfgen/common/text.h"
+#include "btfgen/input/kernel_btf.h"
+#include "btfgen/minimize/minimize.h"
 #include "commands.h"
 
 namespace btfgen::cli {
@@ -21,7 +21,8 @@ int exit_status_for(int code) {
 }
 
 void add_min_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("min", "Minimize one kernel BTF for a set of BPF objects (like bpftool gen min_core_btf)");
+  auto* cmd =
+      app.add_subcommand("min", "Minimize one kernel BTF for a set of BPF objects (like bpftool gen min_core_btf)");
   struct Args {
     std::string input, output;
     std::vector<std::string> objects;
@@ -31,8 +32,9 @@ void add_min_command(CLI::App& app, int& exit_code) {
   cmd->add_option("INPUT", args->input, "Kernel BTF: raw .btf, ELF with .BTF (vmlinux), or .btf.tar.xz")->required();
   cmd->add_option("OUTPUT", args->output, "Minimized BTF to write")->required();
   cmd->add_option("OBJECT", args->objects, "BPF CO-RE objects (.bpf.o)")->required()->expected(1, -1);
-  cmd->add_option("--max-input-size", args->max_input_size,
-                  "Largest kernel BTF accepted (raw, .BTF section or decompressed tarball member), e.g. 256M (the default)");
+  cmd->add_option(
+      "--max-input-size", args->max_input_size,
+      "Largest kernel BTF accepted (raw, .BTF section or decompressed tarball member), e.g. 256M (the default)");
   cmd->footer("Example:\n  btfgen min /sys/kernel/btf/vmlinux min.btf trace.bpf.o other.bpf.o");
   cmd->callback([args, &exit_code] {
     InputLimits limits;

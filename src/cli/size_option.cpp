@@ -17,13 +17,19 @@ std::optional<uint64_t> parse_size(const std::string& text) {
   if (end == 0) return std::nullopt;
   std::string unit = text.substr(end);
   for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (unit.ends_with("ib")) unit.resize(unit.size() - 2);
-  else if (unit.size() > 1 && unit.ends_with("b")) unit.pop_back();
+  if (unit.ends_with("ib"))
+    unit.resize(unit.size() - 2);
+  else if (unit.size() > 1 && unit.ends_with("b"))
+    unit.pop_back();
   unsigned shift = 0;
-  if (unit == "k") shift = 10;
-  else if (unit == "m") shift = 20;
-  else if (unit == "g") shift = 30;
-  else if (!unit.empty() && unit != "b") return std::nullopt;
+  if (unit == "k")
+    shift = 10;
+  else if (unit == "m")
+    shift = 20;
+  else if (unit == "g")
+    shift = 30;
+  else if (!unit.empty() && unit != "b")
+    return std::nullopt;
   if (value > (UINT64_MAX >> shift)) return std::nullopt;
   return value << shift;
 }

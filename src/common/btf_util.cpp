@@ -3,10 +3,9 @@
 namespace btfgen {
 
 const char* kind_name(uint16_t kind) {
-  static constexpr const char* kNames[] = {
-      "void",  "int",        "ptr", "array",   "struct", "union",    "enum",
-      "fwd",   "typedef",    "volatile", "const", "restrict", "func", "func_proto",
-      "var",   "datasec",    "float", "decl_tag", "type_tag", "enum64"};
+  static constexpr const char* kNames[] = {"void", "int",     "ptr",      "array",    "struct",   "union", "enum",
+                                           "fwd",  "typedef", "volatile", "const",    "restrict", "func",  "func_proto",
+                                           "var",  "datasec", "float",    "decl_tag", "type_tag", "enum64"};
   return kind < sizeof(kNames) / sizeof(kNames[0]) ? kNames[kind] : "unknown";
 }
 

@@ -32,15 +32,15 @@ inline bool str_empty(const char* s) { return s == nullptr || s[0] == '\0'; }
 
 // Modifiers as libbpf 1.1 counts them: VOLATILE, CONST, RESTRICT and TYPE_TAG.
 inline bool is_mod_kind(uint16_t k) {
-  return k == BTF_KIND_VOLATILE || k == BTF_KIND_CONST || k == BTF_KIND_RESTRICT ||
-         k == BTF_KIND_TYPE_TAG;
+  return k == BTF_KIND_VOLATILE || k == BTF_KIND_CONST || k == BTF_KIND_RESTRICT || k == BTF_KIND_TYPE_TAG;
 }
 
 // Follows modifiers and typedefs. Result's type is null when a link is out of range or the chain
 // loops (libbpf would spin forever on such BTF; it has more links than the BTF has types).
 inline TypeRef strip(const struct btf* b, uint32_t id) {
   const struct btf_type* t = type_at(b, id);
-  for (uint32_t steps = btf__type_cnt(b); t != nullptr && (is_mod_kind(btf_kind(t)) || btf_kind(t) == BTF_KIND_TYPEDEF);) {
+  for (uint32_t steps = btf__type_cnt(b);
+       t != nullptr && (is_mod_kind(btf_kind(t)) || btf_kind(t) == BTF_KIND_TYPEDEF);) {
     if (steps-- == 0) return {id, nullptr};
     id = t->type;
     t = type_at(b, id);
@@ -61,16 +61,13 @@ inline size_t essential_name_len(std::string_view name) {
   const size_t n = name.size();
   if (n < 5) return n;
   for (size_t i = n - 5 + 1; i-- > 0;) {
-    if (name[i] != '_' && name[i + 1] == '_' && name[i + 2] == '_' && name[i + 3] == '_' &&
-        name[i + 4] != '_')
+    if (name[i] != '_' && name[i + 1] == '_' && name[i + 2] == '_' && name[i + 3] == '_' && name[i + 4] != '_')
       return i + 1;
   }
   return n;
 }
 
-inline std::string_view essential_name(std::string_view name) {
-  return name.substr(0, essential_name_len(name));
-}
+inline std::string_view essential_name(std::string_view name) { return name.substr(0, essential_name_len(name)); }
 
 // Both names equal once their flavors are stripped.
 inline bool essential_names_equal(std::string_view a, std::string_view b) {

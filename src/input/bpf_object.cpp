@@ -29,7 +29,7 @@ namespace {
 std::vector<uint8_t> read_object(const std::string& path) {
   Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fd) unusable(errno, path, errno == ENOENT ? "no such file" : std::strerror(errno));
-  struct stat st {};
+  struct stat st{};
   if (fstat(fd.get(), &st) != 0) unusable(errno, path, std::strerror(errno));
   if (S_ISFIFO(st.st_mode)) unusable(EINVAL, path, "a FIFO, not a file");
   std::vector<uint8_t> bytes;

@@ -8,6 +8,8 @@
 //           core_relo_off/len (only when hdr_len >= 32); offsets are relative to byte hdr_len.
 //   core_relo subsection: rec_size, then sections { sec_name_off, num_info, num_info * rec_size }.
 //   Each record starts with insn_off, type_id, access_str_off, kind; larger records are allowed.
+#include "input/btf_ext_reader.h"
+
 #include <bpf/btf.h>
 
 #include <cerrno>
@@ -15,7 +17,6 @@
 #include <string>
 
 #include "btfgen/common/error.h"
-#include "input/btf_ext_reader.h"
 #include "common/btf_util.h"
 
 namespace btfgen {
@@ -26,8 +27,7 @@ constexpr uint32_t kCoreReloMinSize = 16;
 
 class Cursor {
  public:
-  Cursor(const uint8_t* data, size_t size, const std::string& origin)
-      : data_(data), size_(size), origin_(origin) {}
+  Cursor(const uint8_t* data, size_t size, const std::string& origin) : data_(data), size_(size), origin_(origin) {}
 
   uint32_t u32_at(size_t off, const char* what) const {
     if (off > size_ || size_ - off < 4) fail(off, std::string("truncated ") + what);
@@ -50,8 +50,8 @@ class Cursor {
 
 }  // namespace
 
-std::vector<CoreReloSection> read_core_relos(const uint8_t* data, size_t size,
-                                             const struct btf* obj_btf, const std::string& origin) {
+std::vector<CoreReloSection> read_core_relos(const uint8_t* data, size_t size, const struct btf* obj_btf,
+                                             const std::string& origin) {
   Cursor cur(data, size, origin);
   std::vector<CoreReloSection> sections;
   if (size < 8) cur.fail(0, "header is truncated");

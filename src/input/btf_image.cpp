@@ -51,7 +51,8 @@ Result<BtfImage> parse_elf(Elf* elf, bool want_ext, uint64_t max_size) {
   for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
     index++;
     GElf_Shdr sh;
-    if (gelf_getshdr(scn, &sh) != &sh) return elf_format("ELF section " + std::to_string(index) + " header cannot be read");
+    if (gelf_getshdr(scn, &sh) != &sh)
+      return elf_format("ELF section " + std::to_string(index) + " header cannot be read");
     const char* name = elf_strptr(elf, shstrndx, sh.sh_name);
     if (name == nullptr) return elf_format("ELF section " + std::to_string(index) + " name cannot be read");
     if (std::strcmp(name, ".BTF") == 0) btf_scn = scn;
@@ -78,7 +79,8 @@ Result<BtfImage> parse_elf(Elf* elf, bool want_ext, uint64_t max_size) {
   BtfImage image{.btf = std::move(*btf)};
   if (ext_data != nullptr) {
     errno = 0;
-    image.ext.reset(btf_ext__new(static_cast<const uint8_t*>(ext_data->d_buf), static_cast<uint32_t>(ext_data->d_size)));
+    image.ext.reset(
+        btf_ext__new(static_cast<const uint8_t*>(ext_data->d_buf), static_cast<uint32_t>(ext_data->d_size)));
     if (!image.ext) {
       const int err = errno != 0 ? errno : EINVAL;
       return Failure{err, "invalid .BTF.ext section (" + error_text(err) + ")"};

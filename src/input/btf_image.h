@@ -22,8 +22,8 @@ namespace btfgen {
 
 struct BtfImage {
   BtfPtr btf;
-  BtfExtPtr ext;                  // when asked for and present
-  std::vector<uint8_t> ext_bytes; // the .BTF.ext section as it is in the file
+  BtfExtPtr ext;                   // when asked for and present
+  std::vector<uint8_t> ext_bytes;  // the .BTF.ext section as it is in the file
 };
 
 // From FD, a regular file of FILE_SIZE bytes: a raw BTF is read whole; an ELF's section data is

@@ -79,8 +79,8 @@ Member read_btf_member(struct archive* a, const std::string& origin, const Input
     if (r < ARCHIVE_WARN) throw corrupt("");
     const char* name = archive_entry_pathname(entry);
     Member m{.name = name != nullptr ? name : "?"};
-    const bool wanted = archive_entry_filetype(entry) == AE_IFREG && name != nullptr &&
-                        std::string_view(name).ends_with(".btf");
+    const bool wanted =
+        archive_entry_filetype(entry) == AE_IFREG && name != nullptr && std::string_view(name).ends_with(".btf");
     if (!wanted) {
       // Skipping a member still decompresses it: read it in blocks so the caps and Ctrl-C apply.
       scratch.resize(kReadChunk);
@@ -168,7 +168,7 @@ BtfPtr load_kernel_btf(const std::string& path, const InputLimits& limits) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer (Ctrl-C would not get through).
   Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fd) throw Error(errno, path + ": cannot read kernel BTF: " + std::strerror(errno));
-  struct stat st {};
+  struct stat st{};
   if (fstat(fd.get(), &st) != 0) throw Error(errno, path + ": cannot read kernel BTF: " + std::strerror(errno));
   if (S_ISFIFO(st.st_mode)) throw Error(EINVAL, path + ": is a FIFO; kernel BTF must be read from a file");
   if (!S_ISREG(st.st_mode)) not_a_file(fd.get(), path);

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "minimize/marker.h"
 #include "common/btf_util.h"
+#include "minimize/marker.h"
 
 namespace btfgen {
 
@@ -89,7 +89,8 @@ class Emitter {
       if (bitfieldish && (bs == 0 || bs > 255 || bo > 0xffffff))
         return generation_error(member + " is an old-style bitfield (bit offset " + std::to_string(bo) +
                                 " in a struct without kind_flag)");
-      if (is_union && bo != 0) return generation_error(member + " of a union has non-zero bit offset " + std::to_string(bo));
+      if (is_union && bo != 0)
+        return generation_error(member + " of a union has non-zero bit offset " + std::to_string(bo));
       if (m[i].type > 0x7fffffffu) return generation_error(member + " has an out-of-range type id");
       struct btf_member out_m;
       out_m.name_off = composite_string(m[i].name_off);
@@ -100,7 +101,8 @@ class Emitter {
       vlen++;
       kflag = kflag || bitfieldish;
     }
-    put_u32(types_, head + offsetof(struct btf_type, info), (uint32_t{kflag} << 31) | (uint32_t{btf_kind(t)} << 24) | vlen);
+    put_u32(types_, head + offsetof(struct btf_type, info),
+            (uint32_t{kflag} << 31) | (uint32_t{btf_kind(t)} << 24) | vlen);
     return {};
   }
 
@@ -108,7 +110,8 @@ class Emitter {
   // then enumerators or parameters) and its type references noted for remap().
   Status emit_other(uint32_t id, const struct btf_type* t) {
     const long size = record_size(t);
-    if (size < 0) return generation_error("type [" + std::to_string(id) + "] has unknown kind " + std::to_string(btf_kind(t)));
+    if (size < 0)
+      return generation_error("type [" + std::to_string(id) + "] has unknown kind " + std::to_string(btf_kind(t)));
     const size_t head = types_.size();
     const auto* bytes = reinterpret_cast<const uint8_t*>(t);
     types_.insert(types_.end(), bytes, bytes + size);
@@ -185,10 +188,10 @@ class Emitter {
     append(out, uint8_t{1});  // version
     append(out, uint8_t{0});  // flags
     append(out, kHeaderLen);
-    append(out, uint32_t{0});                            // type_off
-    append(out, static_cast<uint32_t>(types_.size()));   // type_len
-    append(out, static_cast<uint32_t>(types_.size()));   // str_off
-    append(out, static_cast<uint32_t>(str.size()));      // str_len
+    append(out, uint32_t{0});                           // type_off
+    append(out, static_cast<uint32_t>(types_.size()));  // type_len
+    append(out, static_cast<uint32_t>(types_.size()));  // str_off
+    append(out, static_cast<uint32_t>(str.size()));     // str_len
     out.insert(out.end(), types_.begin(), types_.end());
     out.insert(out.end(), str.begin(), str.end());
     return out;

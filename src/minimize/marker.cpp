@@ -70,8 +70,8 @@ Status Marker::mark_match(uint32_t id, bool behind) {
   uint8_t& state = match_state_[2 * size_t{id} + (behind ? 1 : 0)];
   if (state == 2) return {};
   if (state == 1)
-    return Failure{ELOOP, "type_matches marking recurses forever through [" + std::to_string(id) +
-                              "] (bpftool crashes here)"};
+    return Failure{ELOOP,
+                   "type_matches marking recurses forever through [" + std::to_string(id) + "] (bpftool crashes here)"};
   state = 1;
   types_[id] = 1;
   Status result;
@@ -130,7 +130,8 @@ Status Marker::record_field(const Spec& spec) {
     if (btf_is_composite(t)) {
       const int idx = spec.raw[i];
       if (idx < 0 || idx >= btf_vlen(t))
-        return Failure{EINVAL, "member index " + std::to_string(idx) + " out of range in [" + std::to_string(cur) + "]"};
+        return Failure{EINVAL,
+                       "member index " + std::to_string(idx) + " out of range in [" + std::to_string(cur) + "]"};
       mark_member(cur, static_cast<uint32_t>(idx));
       cur = btf_members(t)[idx].type;
       if (Status s = mark_type(cur, false, 0); !s) return s;

@@ -34,9 +34,7 @@ class Marker {
   Status record(const Spec& target_spec);
 
   bool type_marked(uint32_t id) const { return id < types_.size() && types_[id] != 0; }
-  bool member_marked(uint32_t id, uint32_t idx) const {
-    return members_.count((uint64_t{id} << 32) | idx) != 0;
-  }
+  bool member_marked(uint32_t id, uint32_t idx) const { return members_.count((uint64_t{id} << 32) | idx) != 0; }
   const struct btf* target() const { return target_; }
 
  private:

@@ -9,7 +9,8 @@ namespace btfgen {
 CandidateIndex::CandidateIndex(const struct btf* target, const std::unordered_set<std::string_view>& wanted,
                                uint32_t kinds)
     : target_(target), wanted_(&wanted), kinds_(kinds) {
-  if (kinds_ & ((1u << BTF_KIND_ENUM) | (1u << BTF_KIND_ENUM64))) kinds_ |= (1u << BTF_KIND_ENUM) | (1u << BTF_KIND_ENUM64);
+  if (kinds_ & ((1u << BTF_KIND_ENUM) | (1u << BTF_KIND_ENUM64)))
+    kinds_ |= (1u << BTF_KIND_ENUM) | (1u << BTF_KIND_ENUM64);
   const uint32_t n = btf__type_cnt(target);
   for (uint32_t id = 1; id < n; id++) {
     const struct btf_type* t = btf__type_by_id(target, id);

@@ -22,8 +22,7 @@ class CandidateIndex {
  public:
   // WANTED: essential names to index; views must outlive the index. KINDS: bit k set when some
   // local root has BTF kind k (ENUM and ENUM64 count as each other); other kinds are not indexed.
-  CandidateIndex(const struct btf* target, const std::unordered_set<std::string_view>& wanted,
-                 uint32_t kinds = ~0u);
+  CandidateIndex(const struct btf* target, const std::unordered_set<std::string_view>& wanted, uint32_t kinds = ~0u);
 
   // Target ids of the same kind (ENUM and ENUM64 mixed) whose essential name equals that of local
   // type LOCAL_ID, ascending; a Failure (EINVAL) for a bad local id or name.

@@ -63,8 +63,8 @@ int composites_match(const struct btf* local, const struct btf_type* lt, const s
 // Depth-first search of target composite TARGET_ID for a member named like local accessor LA.
 // Speculatively records each member index walked (libbpf's exact bookkeeping, including that an
 // incompatible same-named member inside an anonymous member does not undo its raw entry).
-int match_member(const Spec& local, const Accessor& la, const struct btf* target, uint32_t target_id,
-                 Spec& cand, uint32_t& next_target_id) {
+int match_member(const Spec& local, const Accessor& la, const struct btf* target, uint32_t target_id, Spec& cand,
+                 uint32_t& next_target_id) {
   const struct btf_type* lowner = type_at(local.btf, la.type_id);
   if (lowner == nullptr) return -EINVAL;
   const struct btf_member* lmember = btf_members(lowner) + la.idx;
@@ -100,8 +100,8 @@ int match_member(const Spec& local, const Accessor& la, const struct btf* target
 
 }  // namespace
 
-int types_compatible(const struct btf* local, uint32_t local_id, const struct btf* target,
-                     uint32_t target_id, int level) {
+int types_compatible(const struct btf* local, uint32_t local_id, const struct btf* target, uint32_t target_id,
+                     int level) {
   const struct btf_type* lt = type_at(local, local_id);
   const struct btf_type* tt = type_at(target, target_id);
   if (lt == nullptr || tt == nullptr) return -EINVAL;
@@ -136,8 +136,8 @@ int types_compatible(const struct btf* local, uint32_t local_id, const struct bt
         const struct btf_param* tp = btf_params(t.type);
         for (uint16_t i = 0; i < n; i++) {
           if (level <= 0) return -EINVAL;
-          const int r = types_compatible(local, strip(local, lp[i].type).id, target,
-                                         strip(target, tp[i].type).id, level - 1);
+          const int r =
+              types_compatible(local, strip(local, lp[i].type).id, target, strip(target, tp[i].type).id, level - 1);
           if (r <= 0) return r;
         }
         local_id = strip(local, l.type->type).id;

@@ -33,8 +33,8 @@ int match_candidate(const Spec& local, const struct btf* target, uint32_t cand_i
 //   7. anything else (FLOAT, VAR, FUNC, DATASEC) does not match.
 // 32 PTR/ARRAY/FUNC_PROTO steps in one chain, or LEVEL exhausted, is an error (EINVAL); modifiers
 // and typedefs are stripped without limit.
-int types_compatible(const struct btf* local, uint32_t local_id, const struct btf* target,
-                     uint32_t target_id, int level = 32);
+int types_compatible(const struct btf* local, uint32_t local_id, const struct btf* target, uint32_t target_id,
+                     int level = 32);
 
 // The last step of matching a field (spec §8.4b). After stripping both sides:
 //   1. two composites match, STRUCT and UNION interchangeably;
@@ -44,8 +44,7 @@ int types_compatible(const struct btf* local, uint32_t local_id, const struct bt
 //   5. INT matches when neither has a bit offset;
 //   6. ARRAY continues with the element types;
 //   7. anything else does not match.
-int fields_compatible(const struct btf* local, uint32_t local_id, const struct btf* target,
-                      uint32_t target_id);
+int fields_compatible(const struct btf* local, uint32_t local_id, const struct btf* target, uint32_t target_id);
 
 // TYPE_MATCHES (spec §8.5): a stricter, structural comparison. At every level, after stripping:
 //   1. names must match: an anonymous target only matches an anonymous local, else essential names
@@ -62,7 +61,7 @@ int fields_compatible(const struct btf* local, uint32_t local_id, const struct b
 //   9. anything else does not match.
 // LEVEL bounds the recursion through members and parameters; 32 PTR/ARRAY/FUNC_PROTO steps in one
 // chain is EINVAL.
-int types_match(const struct btf* local, uint32_t local_id, const struct btf* target,
-                uint32_t target_id, bool behind_ptr = false, int level = 32);
+int types_match(const struct btf* local, uint32_t local_id, const struct btf* target, uint32_t target_id,
+                bool behind_ptr = false, int level = 32);
 
 }  // namespace btfgen

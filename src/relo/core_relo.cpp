@@ -130,8 +130,8 @@ std::string describe_relo(const struct btf* local, const CoreRelo& relo) {
          (access != nullptr ? access : "<?>");
 }
 
-std::string relo_context(const std::string& object, const std::string& section, uint32_t index,
-                         const struct btf* local, const CoreRelo& relo) {
+std::string relo_context(const std::string& object, const std::string& section, uint32_t index, const struct btf* local,
+                         const CoreRelo& relo) {
   return object + ": prog '" + section + "' relo #" + std::to_string(index) + " " + describe_relo(local, relo);
 }
 
@@ -148,7 +148,7 @@ Result<ReloOutcome> resolve_relocation(const struct btf* local, const CoreRelo& 
   if (perr != 0) {
     const std::string reason = relo.kind >= kReloKindCount ? "unknown relocation kind " + std::to_string(relo.kind)
                                : access == nullptr         ? "access string offset is invalid"
-                                                   : "access string \"" + std::string(access) + "\" is invalid";
+                                                           : "access string \"" + std::string(access) + "\" is invalid";
     return Failure{EINVAL, reason + " (" + error_text(-perr) + ")"};
   }
   ReloOutcome out;

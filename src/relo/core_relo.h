@@ -40,8 +40,8 @@ std::string describe_relo(const struct btf* local, const CoreRelo& relo);
 
 // Where a record sits, the one prefix every relocation error carries:
 // "trace.bpf.o: prog 'kprobe/do_exit' relo #3 <byte_off> [12] struct task_struct + 0:1".
-std::string relo_context(const std::string& object, const std::string& section, uint32_t index,
-                         const struct btf* local, const CoreRelo& relo);
+std::string relo_context(const std::string& object, const std::string& section, uint32_t index, const struct btf* local,
+                         const CoreRelo& relo);
 
 // "[42] struct task_struct", "[7] <invalid type id>": a type as errors name it.
 std::string type_text(const struct btf* b, uint32_t id);

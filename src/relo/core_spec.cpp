@@ -4,8 +4,8 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "common/btf_util.h"
 #include "btfgen/relo/relo_kind.h"
+#include "common/btf_util.h"
 
 namespace btfgen {
 
@@ -17,8 +17,7 @@ bool spec_is_flexible_array(const struct btf* b, const Spec& spec, const struct 
   return owner != nullptr && prev.idx == static_cast<uint32_t>(btf_vlen(owner)) - 1;
 }
 
-int parse_local_spec(const struct btf* local, uint32_t type_id, uint32_t kind, const char* access,
-                     Spec& spec) {
+int parse_local_spec(const struct btf* local, uint32_t type_id, uint32_t kind, const char* access, Spec& spec) {
   if (str_empty(access) || access[0] == ':') return -EINVAL;
   spec = Spec{};
   spec.btf = local;
@@ -47,8 +46,7 @@ int parse_local_spec(const struct btf* local, uint32_t type_id, uint32_t kind, c
 
   if (is_enumval_kind(kind)) {
     // A negative index would read outside the enum in libbpf; reject it.
-    if (!is_any_enum_kind(btf_kind(t)) || spec.raw_len > 1 || spec.raw[0] < 0 ||
-        spec.raw[0] >= btf_vlen(t))
+    if (!is_any_enum_kind(btf_kind(t)) || spec.raw_len > 1 || spec.raw[0] < 0 || spec.raw[0] >= btf_vlen(t))
       return -EINVAL;
     spec.acc[0].name = name_at(local, enumerator_name_off(t, spec.raw[0]));
     if (spec.acc[0].name == nullptr) return -EINVAL;

@@ -40,8 +40,7 @@ struct Spec {
 
 // Parses ACCESS for a relocation of KIND rooted at TYPE_ID (spec §7). Returns 0 or a negative
 // errno, libbpf's convention: every failure is fatal to the relocation, which reports EINVAL.
-int parse_local_spec(const struct btf* local, uint32_t type_id, uint32_t kind, const char* access,
-                     Spec& spec);
+int parse_local_spec(const struct btf* local, uint32_t type_id, uint32_t kind, const char* access, Spec& spec);
 
 // True when ARRAY_TYPE is a flexible array given SPEC's last high-level accessor: the accessor
 // names the last member of its composite and the array has no elements.

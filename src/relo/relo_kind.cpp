@@ -4,9 +4,9 @@ namespace btfgen {
 
 const char* relo_kind_name(uint32_t kind) {
   static constexpr const char* kNames[kReloKindCount] = {
-      "byte_off",      "byte_sz",         "field_exists", "signed",        "lshift_u64",
-      "rshift_u64",    "local_type_id",   "target_type_id", "type_exists", "type_size",
-      "enumval_exists", "enumval_value",  "type_matches"};
+      "byte_off",       "byte_sz",       "field_exists",   "signed",      "lshift_u64",
+      "rshift_u64",     "local_type_id", "target_type_id", "type_exists", "type_size",
+      "enumval_exists", "enumval_value", "type_matches"};
   return kind < kReloKindCount ? kNames[kind] : "unknown";
 }
 

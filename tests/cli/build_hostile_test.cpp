@@ -19,8 +19,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "test_support.h"
@@ -49,7 +49,9 @@ void write_bytes(const std::string& path, const Bytes& bytes) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-void write_text(const std::string& path, const std::string& text) { write_bytes(path, Bytes(text.begin(), text.end())); }
+void write_text(const std::string& path, const std::string& text) {
+  write_bytes(path, Bytes(text.begin(), text.end()));
+}
 
 std::string read_text(const std::string& path) {
   const Bytes b = read_file_bytes(path);
@@ -83,7 +85,8 @@ void add_kernel(const std::string& archive, const std::string& rel) {
 std::vector<std::string> files_under(const std::string& root) {
   std::vector<std::string> files;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
     if (!it->is_directory(ec) || it->is_symlink(ec)) files.push_back(fs::relative(it->path(), root).string());
   }
   std::sort(files.begin(), files.end());
@@ -234,8 +237,8 @@ TEST(BuildHostile, JsonPathOnAnInputIsRefused) {
   const Bytes tarball = read_file_bytes(archive + "/d/1/x86_64/k.btf.tar.xz");
   const Bytes object = read_file_bytes(t.file("obj.o"));
   for (const std::string& json : {archive + "/d/1/x86_64/k.btf.tar.xz", t.file("obj.o"), t.file("link.json")}) {
-    const auto r = build({"--archive", archive, "--arch", "x86_64", "--obj", t.file("obj.o"), "--output", out,
-                          "--json", json});
+    const auto r =
+        build({"--archive", archive, "--arch", "x86_64", "--obj", t.file("obj.o"), "--output", out, "--json", json});
     EXPECT_EQ(r.exit_code, 2) << json << ": " << r.err;
     EXPECT_NE(r.err.find("--json would overwrite"), std::string::npos) << r.err;
   }
@@ -272,7 +275,9 @@ TEST(BuildHostile, NobitsBtfSectionFailsThatKernelOnly) {
   make_tarball(archive + "/d/1/x86_64/nobits.btf.tar.xz", "nobits.btf", nobits_elf());
   const auto r = build({"--archive", archive, "--arch", "x86_64", "--obj", kObject, "--output", out, "-j", "2"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.err.find("failed  d/1/x86_64/nobits.btf: " + archive + "/d/1/x86_64/nobits.btf.tar.xz"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("failed  d/1/x86_64/nobits.btf: " + archive + "/d/1/x86_64/nobits.btf.tar.xz"),
+            std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("SHT_NOBITS"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::is_regular_file(out + "/d/1/x86_64/good.btf"));
   EXPECT_FALSE(fs::exists(out + "/d/1/x86_64/nobits.btf"));
@@ -325,7 +330,8 @@ void write_xz_streams(const std::string& path, const std::vector<std::pair<Bytes
     const auto r = run_command({"xz", "-0", "-f", "-k", scratch.file("p")});
     if (r.exit_code != 0) throw std::runtime_error("xz: " + r.err);
     const Bytes xz = read_file_bytes(scratch.file("p.xz"));
-    for (int i = 0; i < times; i++) out.write(reinterpret_cast<const char*>(xz.data()), static_cast<std::streamsize>(xz.size()));
+    for (int i = 0; i < times; i++)
+      out.write(reinterpret_cast<const char*>(xz.data()), static_cast<std::streamsize>(xz.size()));
   }
 }
 
@@ -352,9 +358,19 @@ TEST(BuildHostile, LyingHeaderAndXzBombAreRefusedWithBoundedMemory) {
   const auto r = build({"--archive", archive, "--arch", "x86_64", "--obj", kObject, "--output", out, "-j", "2"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(summary(r), "4 kernels found, 1 written, 0 unchanged, 3 failed, 0 removed") << r.err;
-  EXPECT_NE(r.err.find("failed  d/1/x86_64/liar.btf: " + dir + "liar.btf.tar.xz: member k.btf claims 1099511627776 bytes, above the limit of 268435456 bytes (--max-input-size)"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("failed  d/1/x86_64/bomb.btf: " + dir + "bomb.btf.tar.xz: decompressed stream exceeds the limit"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("failed  d/1/x86_64/bomb2.btf: " + dir + "bomb2.btf.tar.xz: member k.btf claims 1073741824 bytes"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("failed  d/1/x86_64/liar.btf: " + dir +
+                       "liar.btf.tar.xz: member k.btf claims 1099511627776 bytes, above the limit of 268435456 bytes "
+                       "(--max-input-size)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(
+      r.err.find("failed  d/1/x86_64/bomb.btf: " + dir + "bomb.btf.tar.xz: decompressed stream exceeds the limit"),
+      std::string::npos)
+      << r.err;
+  EXPECT_NE(
+      r.err.find("failed  d/1/x86_64/bomb2.btf: " + dir + "bomb2.btf.tar.xz: member k.btf claims 1073741824 bytes"),
+      std::string::npos)
+      << r.err;
   EXPECT_LT(r.max_rss_kb, 400 * 1024) << "peak RSS " << r.max_rss_kb << " KiB";
   EXPECT_TRUE(fs::is_regular_file(out + "/d/1/x86_64/good.btf"));
 
@@ -378,18 +394,20 @@ TEST(BuildHostile, SymlinkLoopsAreWalkedOnce) {
   const std::string archive = t.file("archive"), out = t.file("out");
   add_kernel(archive, "d/1/x86_64/k.btf.tar.xz");
   add_kernel(t.file("elsewhere"), "x86_64/far.btf.tar.xz");
-  fs::create_directory_symlink("..", archive + "/d/1/x86_64/up");          // one loop
-  fs::create_directory_symlink(".", archive + "/d/self");                  // two loops in one directory
+  fs::create_directory_symlink("..", archive + "/d/1/x86_64/up");  // one loop
+  fs::create_directory_symlink(".", archive + "/d/self");          // two loops in one directory
   fs::create_directory_symlink("..", archive + "/d/parent");
-  fs::create_directory_symlink(archive + "/d", archive + "/alias");         // a second name for a real tree
-  fs::create_directory_symlink(t.file("elsewhere"), archive + "/e");        // a tree only reachable by a link
+  fs::create_directory_symlink(archive + "/d", archive + "/alias");   // a second name for a real tree
+  fs::create_directory_symlink(t.file("elsewhere"), archive + "/e");  // a tree only reachable by a link
   fs::create_symlink("nowhere", archive + "/d/1/x86_64/dangling.btf.tar.xz");
   const auto r = build({"--archive", archive, "--arch", "x86_64", "--obj", kObject, "--output", out});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(summary(r), "2 kernels found, 2 written, 0 unchanged, 0 failed, 0 removed") << r.err;
   EXPECT_TRUE(fs::is_regular_file(out + "/d/1/x86_64/k.btf"));  // its real path, not alias/...
   EXPECT_TRUE(fs::is_regular_file(out + "/e/x86_64/far.btf"));
-  EXPECT_NE(r.err.find("d/1/x86_64/dangling.btf.tar.xz: skipped, a dangling or looping symbolic link"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("d/1/x86_64/dangling.btf.tar.xz: skipped, a dangling or looping symbolic link"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST(BuildHostile, FifosAndDevicesAreNeverOpened) {
@@ -489,11 +507,17 @@ TEST(BuildHostile, ASecondBuildOnTheSameOutputWaitsOrFails) {
 TEST(BuildHostile, HostileKernelNamesRoundTripAndNeverReachTheTerminalRaw) {
   TempDir t;
   const std::string archive = t.file("archive"), out = t.file("out"), json = t.file("m.json");
-  const std::vector<std::string> names = {"tab\there", "line\nfeed", "carriage\rreturn", "esc\x1b[31mred",
-                                          "latin1-\xff\xfe", "back\\slash", "c1-\xc2\x9b" "2J"};
+  const std::vector<std::string> names = {"tab\there",
+                                          "line\nfeed",
+                                          "carriage\rreturn",
+                                          "esc\x1b[31mred",
+                                          "latin1-\xff\xfe",
+                                          "back\\slash",
+                                          "c1-\xc2\x9b"
+                                          "2J"};
   for (const auto& n : names) add_kernel(archive, "d/1/x86_64/" + n + ".btf.tar.xz");
-  const std::vector<std::string> args = {"--archive", archive, "--arch", "x86_64", "--obj", kObject, "--output", out,
-                                         "--json", json};
+  const std::vector<std::string> args = {"--archive", archive,    "--arch", "x86_64", "--obj",
+                                         kObject,     "--output", out,      "--json", json};
   const auto first = build(args);
   EXPECT_EQ(first.exit_code, 0) << first.err;
   for (const auto& n : names) EXPECT_TRUE(fs::is_regular_file(out + "/d/1/x86_64/" + n + ".btf")) << n;
@@ -587,15 +611,15 @@ TEST(BuildHostile, ManifestIsWrittenWhenStateOrRemovalFails) {
   add_kernel(archive, "e/1/x86_64/j.btf.tar.xz");
   fs::create_directories(t.file("json"));
   run_command({"chmod", "-R", "a+rwX", t.path()});
-  const std::vector<std::string> args = {"--archive", archive, "--arch", "x86_64", "--obj", kObject,
-                                         "--output", out, "--json", json};
+  const std::vector<std::string> args = {"--archive", archive,    "--arch", "x86_64", "--obj",
+                                         kObject,     "--output", out,      "--json", json};
   ASSERT_EQ(build(args, "nobody").exit_code, 0);
   // j leaves the archive but its directory is read-only: it cannot be removed; k's input is touched,
   // so the state must change, and the output root is read-only: the state cannot be saved.
   fs::remove(archive + "/e/1/x86_64/j.btf.tar.xz");
   fs::last_write_time(archive + "/d/1/x86_64/k.btf.tar.xz", fs::file_time_type::clock::now());
-  fs::permissions(out + "/e/1/x86_64", fs::perms::owner_read | fs::perms::owner_exec | fs::perms::others_read |
-                                           fs::perms::others_exec);
+  fs::permissions(out + "/e/1/x86_64",
+                  fs::perms::owner_read | fs::perms::owner_exec | fs::perms::others_read | fs::perms::others_exec);
   fs::permissions(out, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::others_read | fs::perms::others_exec);
   fs::remove(json);
   const auto r = build(args, "nobody");
@@ -603,7 +627,9 @@ TEST(BuildHostile, ManifestIsWrittenWhenStateOrRemovalFails) {
   fs::permissions(out + "/e/1/x86_64", fs::perms::all);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("the state was not saved"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("failed  e/1/x86_64/j.btf: " + out + "/e/1/x86_64/j.btf: cannot remove stale output"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("failed  e/1/x86_64/j.btf: " + out + "/e/1/x86_64/j.btf: cannot remove stale output"),
+            std::string::npos)
+      << r.err;
   ASSERT_TRUE(fs::exists(json));
   const auto doc = nlohmann::json::parse(read_text(json));
   EXPECT_EQ(doc["summary"]["failed"], 1);
@@ -637,7 +663,7 @@ TEST(MinHostile, FirstFailingObjectInOrderDecidesTheStatus) {
 TEST(MinHostile, FormatIsReadFromContentNotName) {
   BTFGEN_REQUIRE_TOOL(bpftool, "bpftool");
   TempDir t;
-  fs::copy_file(kKernel, t.file("raw.tar.xz"));                       // raw BTF named like a tarball
+  fs::copy_file(kKernel, t.file("raw.tar.xz"));                            // raw BTF named like a tarball
   make_tarball(t.file("tarball.btf"), "k.btf", read_file_bytes(kKernel));  // a tarball named like raw BTF
   ASSERT_EQ(run_command({bpftool, "gen", "min_core_btf", kKernel, t.file("ref.btf"), kObject}).exit_code, 0);
   for (const std::string in : {"raw.tar.xz", "tarball.btf"}) {

@@ -4,6 +4,8 @@
 // for both arches with all 61 libbpf-tools objects merged. The rest uses small temporary archives
 // made of real corpus kernels (and a garbage tarball) to check aliases, filters, incremental runs,
 // failures, the manifest, setup errors and Ctrl-C.
+#include "btfgen/build.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -15,13 +17,11 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include "btfgen/build.h"
 #include "btfgen/common/error.h"
 #include "common/sha256.h"
-#include <nlohmann/json.hpp>
-
 #include "test_support.h"
 
 namespace btfgen {
@@ -82,7 +82,7 @@ std::vector<std::string> temp_files(const std::string& root) {
   std::vector<std::string> files;
   std::error_code ec;
   for (const auto& e : fs::recursive_directory_iterator(root, ec)) {
-    if (e.path().filename().string().find(".tmp.") != std::string::npos) files.push_back(e.path().string());
+    if (e.path().filename().string().starts_with(".btfgen-tmp-")) files.push_back(e.path().string());
   }
   return files;
 }
@@ -93,7 +93,7 @@ struct FileId {
   bool operator==(const FileId&) const = default;
 };
 FileId file_id(const std::string& path) {
-  struct stat st {};
+  struct stat st{};
   EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
   return {st.st_ino, int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
@@ -117,8 +117,9 @@ std::string reference_tree(const std::string& bpftool_reference, const std::stri
   auto& dir = cache[arch];
   if (!dir) {
     dir = std::make_unique<TempDir>();
-    std::vector<std::string> args = {bpftool_reference, "-j", std::to_string(std::max(1u, std::thread::hardware_concurrency())),
-                                     kCorpus, arch, dir->file("ref")};
+    std::vector<std::string> args = {
+        bpftool_reference, "-j", std::to_string(std::max(1u, std::thread::hardware_concurrency())),
+        kCorpus,           arch, dir->file("ref")};
     const auto objects = all_objects();
     args.insert(args.end(), objects.begin(), objects.end());
     const auto r = run_command(args);
@@ -136,9 +137,8 @@ void expect_corpus_equals_bpftool(const std::string& arch) {
   }();
 
   TempDir out;
-  const auto r = btfgen_build(with_objects({"--archive", kCorpus, "--arch", arch, "--output", out.file("btfs"),
-                                            "--jobs", "2"},
-                                           all_objects()));
+  const auto r = btfgen_build(
+      with_objects({"--archive", kCorpus, "--arch", arch, "--output", out.file("btfs"), "--jobs", "2"}, all_objects()));
   EXPECT_EQ(r.exit_code, ref_failed ? 1 : 0) << r.out << r.err;
   EXPECT_NE(summary_line(r).find(std::to_string(ref_failed) + " failed"), std::string::npos) << r.out << r.err;
 
@@ -161,7 +161,8 @@ TEST(BuildCorpus, Arm64EqualsBpftoolTree) {
 TEST(BuildCorpus, UnchangedRebuildRewritesNothing) {
   BTFGEN_REQUIRE_CORPUS();
   TempDir out;
-  const auto args = with_objects({"--archive", kCorpus, "--arch", "x86_64", "--output", out.file("btfs")}, all_objects());
+  const auto args =
+      with_objects({"--archive", kCorpus, "--arch", "x86_64", "--output", out.file("btfs")}, all_objects());
   const auto first = btfgen_build(args);
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
   const auto files = btf_files(out.file("btfs"));
@@ -203,9 +204,9 @@ TEST(BuildCli, AliasDirectoriesAreKeptInTheOutputPath) {
 TEST(BuildCli, FiltersChooseTheKernelsBuilt) {
   BTFGEN_REQUIRE_CORPUS();
   TempDir out;
-  const auto r = btfgen_build({"--archive", kCorpus, "--arch", "aarch64", "--include", "kylin/*", "--include",
-                               "centos/*", "--exclude", "*v2207*", "--obj", kObjectDir + "/biolatency.bpf.o",
-                               "--output", out.path()});
+  const auto r =
+      btfgen_build({"--archive", kCorpus, "--arch", "aarch64", "--include", "kylin/*", "--include", "centos/*",
+                    "--exclude", "*v2207*", "--obj", kObjectDir + "/biolatency.bpf.o", "--output", out.path()});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(btf_files(out.path()),
             (std::vector<std::string>{"centos/8/aarch64/4.18.0-147.5.1.el8_1.aarch64.btf",
@@ -215,8 +216,8 @@ TEST(BuildCli, FiltersChooseTheKernelsBuilt) {
 
   // Narrowing the filter later does not delete what the other kernels produced: they did not leave
   // the archive.
-  const auto narrower = btfgen_build({"--archive", kCorpus, "--arch", "aarch64", "--include", "kylin/*",
-                                      "--obj", kObjectDir + "/biolatency.bpf.o", "--output", out.path()});
+  const auto narrower = btfgen_build({"--archive", kCorpus, "--arch", "aarch64", "--include", "kylin/*", "--obj",
+                                      kObjectDir + "/biolatency.bpf.o", "--output", out.path()});
   ASSERT_EQ(narrower.exit_code, 0) << narrower.out << narrower.err;
   EXPECT_NE(summary_line(narrower).find("0 removed"), std::string::npos) << narrower.out;
   EXPECT_TRUE(test::file_exists(out.file("centos/8/aarch64/4.18.0-147.5.1.el8_1.aarch64.btf")));
@@ -263,17 +264,21 @@ TEST(BuildCli, IncrementalObjectTarballAndRemovedKernel) {
   EXPECT_NE(summary_line(r).find("3 kernels found, 0 written, 3 unchanged"), std::string::npos) << r.out << r.err;
   EXPECT_EQ(ids(), first);
   Manifest manifest{read_text(m)};
-  for (const auto& f : outs) EXPECT_NE(manifest.entry(f).find("\"status\": \"unchanged\", \"cached\": true"), std::string::npos) << f;
+  for (const auto& f : outs)
+    EXPECT_NE(manifest.entry(f).find("\"status\": \"unchanged\", \"cached\": true"), std::string::npos) << f;
 
   // 2. The object's bytes changed (trailing padding) but not what it needs: every kernel is rebuilt,
   //    none rewritten.
-  { std::ofstream(obj, std::ios::app | std::ios::binary) << std::string(64, '\0'); }
+  {
+    std::ofstream(obj, std::ios::app | std::ios::binary) << std::string(64, '\0');
+  }
   r = btfgen_build(base);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(summary_line(r).find("0 written, 3 unchanged"), std::string::npos) << r.out << r.err;
   EXPECT_EQ(ids(), first);
   manifest = Manifest{read_text(m)};
-  for (const auto& f : outs) EXPECT_NE(manifest.entry(f).find("\"status\": \"unchanged\", \"cached\": false"), std::string::npos) << f;
+  for (const auto& f : outs)
+    EXPECT_NE(manifest.entry(f).find("\"status\": \"unchanged\", \"cached\": false"), std::string::npos) << f;
 
   // 3. Another object joins: outputs change and are rewritten.
   auto more = base;
@@ -289,7 +294,9 @@ TEST(BuildCli, IncrementalObjectTarballAndRemovedKernel) {
   r = btfgen_build(more);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   manifest = Manifest{read_text(m)};
-  EXPECT_NE(manifest.entry("kylin/V10/aarch64/a.btf").find("\"status\": \"written\", \"cached\": false"), std::string::npos) << manifest.text;
+  EXPECT_NE(manifest.entry("kylin/V10/aarch64/a.btf").find("\"status\": \"written\", \"cached\": false"),
+            std::string::npos)
+      << manifest.text;
   EXPECT_NE(manifest.entry("kylin/V10/aarch64/b.btf").find("\"cached\": true"), std::string::npos) << manifest.text;
   EXPECT_NE(manifest.entry("gone/1/aarch64/c.btf").find("\"cached\": true"), std::string::npos) << manifest.text;
   EXPECT_EQ(test::read_file_bytes(o + "/kylin/V10/aarch64/a.btf"), test::read_file_bytes(o + "/gone/1/aarch64/c.btf"));
@@ -298,7 +305,8 @@ TEST(BuildCli, IncrementalObjectTarballAndRemovedKernel) {
   fs::remove(a + "/gone/1/aarch64/c.btf.tar.xz");
   r = btfgen_build(more);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(summary_line(r).find("2 kernels found, 0 written, 2 unchanged, 0 failed, 1 removed"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(summary_line(r).find("2 kernels found, 0 written, 2 unchanged, 0 failed, 1 removed"), std::string::npos)
+      << r.out << r.err;
   EXPECT_NE((r.out + r.err).find("removed gone/1/aarch64/c.btf"), std::string::npos) << r.out << r.err;
   EXPECT_FALSE(fs::exists(o + "/gone"));
   manifest = Manifest{read_text(m)};
@@ -321,20 +329,27 @@ TEST(BuildCli, CorruptTarballFailsAloneAndAllowFailuresExitsZero) {
   add_kernel(a, kKylinB, "kylin/V10/aarch64/b.btf.tar.xz");
   fs::create_directories(a + "/broken/1/arm64");
   std::ofstream(a + "/broken/1/arm64/garbage.btf.tar.xz") << std::string(4096, 'x');
-  const std::vector<std::string> args = {"--archive", a, "--arch", "arm64", "--output", o, "--jobs", "2",
-                                         "--obj", kObjectDir + "/biolatency.bpf.o", "--obj", kObjectDir + "/opensnoop.bpf.o"};
+  const std::vector<std::string> args = {"--archive", a,
+                                         "--arch",    "arm64",
+                                         "--output",  o,
+                                         "--jobs",    "2",
+                                         "--obj",     kObjectDir + "/biolatency.bpf.o",
+                                         "--obj",     kObjectDir + "/opensnoop.bpf.o"};
   auto r = btfgen_build(args);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_EQ(btf_files(o), (std::vector<std::string>{"kylin/V10/aarch64/a.btf", "kylin/V10/aarch64/b.btf"}));
   EXPECT_NE((r.out + r.err).find("failed  broken/1/arm64/garbage.btf: "), std::string::npos) << r.out << r.err;
-  EXPECT_NE((r.out + r.err).find("garbage.btf.tar.xz"), std::string::npos) << r.out << r.err;  // the reason names the file
-  EXPECT_NE(summary_line(r).find("3 kernels found, 2 written, 0 unchanged, 1 failed"), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("garbage.btf.tar.xz"), std::string::npos)
+      << r.out << r.err;  // the reason names the file
+  EXPECT_NE(summary_line(r).find("3 kernels found, 2 written, 0 unchanged, 1 failed"), std::string::npos)
+      << r.out << r.err;
 
   auto allowed = args;
   allowed.push_back("--allow-failures");
   r = btfgen_build(allowed);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE((r.out + r.err).find("failed  broken/1/arm64/garbage.btf: "), std::string::npos) << r.out << r.err;  // still reported
+  EXPECT_NE((r.out + r.err).find("failed  broken/1/arm64/garbage.btf: "), std::string::npos)
+      << r.out << r.err;  // still reported
   EXPECT_TRUE(temp_files(o).empty());
 }
 
@@ -346,14 +361,16 @@ TEST(BuildCli, JsonManifestDescribesEveryKernel) {
   add_kernel(a, kBclinux, "x/1/amd64/k\"quoted\".btf.tar.xz");
   fs::create_directories(a + "/bad/1/x86_64");
   std::ofstream(a + "/bad/1/x86_64/empty.btf.tar.xz");
-  const auto r = btfgen_build({"--archive", a, "--arch", "x86_64", "--output", o, "--json", m,
-                               "--obj", kObjectDir + "/tcpconnect.bpf.o"});
+  const auto r = btfgen_build(
+      {"--archive", a, "--arch", "x86_64", "--output", o, "--json", m, "--obj", kObjectDir + "/tcpconnect.bpf.o"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   const Manifest manifest{read_text(m)};
   EXPECT_NE(manifest.text.find("\"format\": \"btfgen-build-manifest\""), std::string::npos);
   EXPECT_NE(manifest.text.find("\"hash\": \"sha256\""), std::string::npos);
-  EXPECT_NE(manifest.text.find("\"summary\": {\"found\": 3, \"written\": 2, \"unchanged\": 0, \"failed\": 1, \"removed\": 0"),
-            std::string::npos) << manifest.text;
+  EXPECT_NE(
+      manifest.text.find("\"summary\": {\"found\": 3, \"written\": 2, \"unchanged\": 0, \"failed\": 1, \"removed\": 0"),
+      std::string::npos)
+      << manifest.text;
   for (const std::string rel : {"bclinux/21.10U3/x86_64/k1.btf", "x/1/amd64/k\"quoted\".btf"}) {
     const auto bytes = test::read_file_bytes(o + "/" + rel);
     std::string escaped = rel;
@@ -380,7 +397,8 @@ TEST(BuildCli, SetupErrorsComeBeforeAnyWork) {
   const std::string obj = kObjectDir + "/biolatency.bpf.o";
   auto r = btfgen_build({"--archive", t.file("nope"), "--arch", "x86_64", "--obj", obj, "--output", t.file("o")});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE((r.out + r.err).find("git submodule update --init --depth 1 btfhub-archive"), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("git submodule update --init --depth 1 btfhub-archive"), std::string::npos)
+      << r.out << r.err;
 
   fs::create_directories(t.file("empty-submodule"));  // what an uninitialised submodule leaves
   r = btfgen_build({"--archive", t.file("empty-submodule"), "--arch", "x86_64", "--obj", obj, "--output", t.file("o")});
@@ -391,16 +409,17 @@ TEST(BuildCli, SetupErrorsComeBeforeAnyWork) {
 
   r = btfgen_build({"--archive", kCorpus, "--arch", "s390x", "--obj", obj, "--output", t.file("o")});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE((r.out + r.err).find("arch directories found: aarch64, arm64, x86_64"), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("arch directories found: aarch64, arm64, x86_64"), std::string::npos)
+      << r.out << r.err;
 
   std::ofstream(t.file("not-bpf.o")) << "hello";
-  r = btfgen_build({"--archive", kCorpus, "--arch", "x86_64", "--obj", obj, "--obj", t.file("not-bpf.o"),
-                    "--output", t.file("o")});
+  r = btfgen_build(
+      {"--archive", kCorpus, "--arch", "x86_64", "--obj", obj, "--obj", t.file("not-bpf.o"), "--output", t.file("o")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE((r.out + r.err).find(t.file("not-bpf.o")), std::string::npos) << r.out << r.err;
 
-  r = btfgen_build({"--archive", kCorpus, "--arch", "x86_64", "--include", "nothing/*", "--obj", obj,
-                    "--output", t.file("o")});
+  r = btfgen_build(
+      {"--archive", kCorpus, "--arch", "x86_64", "--include", "nothing/*", "--obj", obj, "--output", t.file("o")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE((r.out + r.err).find("none passes --include/--exclude"), std::string::npos) << r.out << r.err;
   EXPECT_FALSE(fs::exists(t.file("o")));  // no work was done
@@ -411,9 +430,8 @@ TEST(BuildCli, InterruptLeavesNoPartialFile) {
   BTFGEN_REQUIRE_CORPUS();
   TempDir t;
   const std::string o = t.file("out"), m = t.file("m.json");
-  std::vector<std::string> args = with_objects({BTFGEN_BINARY, "build", "--archive", kCorpus, "--arch", "arm64",
-                                                "--output", o, "--jobs", "1"},
-                                               all_objects());
+  std::vector<std::string> args = with_objects(
+      {BTFGEN_BINARY, "build", "--archive", kCorpus, "--arch", "arm64", "--output", o, "--jobs", "1"}, all_objects());
   const pid_t pid = test::spawn(args);
   // Interrupt once the first output is in place (45 kernels one at a time: most are still to do).
   for (int i = 0; i < 6000 && btf_files(o).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -29,9 +29,8 @@ using btfgen::test::TempDir;
 const std::string kDataDir = BTFGEN_TEST_DATA_DIR;
 
 // bpftool's output when nothing is marked: header + a single NUL string (core-semantics §11.5).
-const std::vector<uint8_t> kEmptyBtf = {0x9f, 0xeb, 0x01, 0x00, 0x18, 0x00, 0x00, 0x00, 0x00,
-                                        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
+const std::vector<uint8_t> kEmptyBtf = {0x9f, 0xeb, 0x01, 0x00, 0x18, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
 
 // bpftool exit statuses.
 const int kExitEinval = btfgen::test::bpftool_status(EINVAL);
@@ -44,8 +43,7 @@ btfgen::BtfPtr parse_btf(const std::string& path) {
 }
 
 // Member names of the composite NAME (STRUCT or UNION per KIND), or nullopt when there is none.
-std::optional<std::vector<std::string>> members(const struct btf* b, const char* name,
-                                                int kind = BTF_KIND_STRUCT) {
+std::optional<std::vector<std::string>> members(const struct btf* b, const char* name, int kind = BTF_KIND_STRUCT) {
   int id = btf__find_by_name_kind(b, name, kind);
   if (id <= 0) return std::nullopt;
   const struct btf_type* t = btf__type_by_id(b, id);
@@ -93,8 +91,7 @@ struct Case {
 void expect_empty(const struct btf*, const std::vector<uint8_t>& bytes) { EXPECT_EQ(bytes, kEmptyBtf); }
 
 void check_fields_base(const struct btf* b, const std::vector<uint8_t>&) {
-  EXPECT_EQ(members(b, "task"),
-            (Names{"pid", "tgid", "arr", "", "mm", "state", "comm", "tasks"}));
+  EXPECT_EQ(members(b, "task"), (Names{"pid", "tgid", "arr", "", "mm", "state", "comm", "tasks"}));
   EXPECT_EQ(members(b, "inner"), (Names{"x", "y"}));  // arr[2].y, and in[3].x through the root index
   EXPECT_EQ(members(b, "mm_struct"), (Names{"start"}));
   EXPECT_EQ(members(b, "list_head"), Names{});  // field_size(tasks): the struct, empty, size kept
@@ -215,14 +212,14 @@ void check_flavors_base(const struct btf* b, const std::vector<uint8_t>&) {
 }
 
 void check_merged(const struct btf* b, const std::vector<uint8_t>&) {
-  EXPECT_EQ(members(b, "task"), (Names{"pid", "tgid", "flags_lo", "prio", "arr", "", "mm", "state",
-                                       "comm", "tasks", "big_bits"}));
+  EXPECT_EQ(members(b, "task"),
+            (Names{"pid", "tgid", "flags_lo", "prio", "arr", "", "mm", "state", "comm", "tasks", "big_bits"}));
 }
 
 void check_names(const struct btf* b, const std::vector<uint8_t>&) {
-  EXPECT_EQ(members(b, "quad____x"), std::nullopt);   // `quad` is not its essential name
-  EXPECT_EQ(members(b, "trail___"), (Names{"t"}));    // only the exact local `trail___` matches
-  EXPECT_EQ(members(b, "multi___b"), std::nullopt);   // essential `multi` != `multi___b`
+  EXPECT_EQ(members(b, "quad____x"), std::nullopt);  // `quad` is not its essential name
+  EXPECT_EQ(members(b, "trail___"), (Names{"t"}));   // only the exact local `trail___` matches
+  EXPECT_EQ(members(b, "multi___b"), std::nullopt);  // essential `multi` != `multi___b`
   EXPECT_EQ(members(b, "multi___b___z"), (Names{"m"}));
 }
 
@@ -277,7 +274,11 @@ const std::vector<Case>& cases() {
       {"bitfields_moved", "targets/moved.o", {"bitfields.bpf.o"}, Expect::kSuccess},
       {"types_moved", "targets/moved.o", {"types.bpf.o"}, Expect::kSuccess},
       {"enums_moved", "targets/moved.o", {"enums.bpf.o"}, Expect::kSuccess},
-      {"matches_moved", "targets/moved.btf", {"matches.bpf.o"}, Expect::kSuccess,  0,
+      {"matches_moved",
+       "targets/moved.btf",
+       {"matches.bpf.o"},
+       Expect::kSuccess,
+       0,
        [](const struct btf* b, const std::vector<uint8_t>&) {
          EXPECT_EQ(members(b, "m_bar"), std::nullopt);  // z is int in this target
          EXPECT_GT(btf__find_by_name_kind(b, "m_color", BTF_KIND_ENUM), 0);
@@ -293,29 +294,58 @@ const std::vector<Case>& cases() {
       {"narrowing_sections", "targets/flavors.o", {"narrow.bpf.o"}, Expect::kSuccess, 0, check_narrow},
       {"narrowing_reversed", "targets/flavors.o", {"narrow_rev.bpf.o"}, Expect::kSuccess, 0, check_narrow_rev},
       {"narrowing_second_half", "targets/flavors.o", {"narrow_part2.bpf.o"}, Expect::kSuccess, 0, check_narrow_part2},
-      {"narrowing_split_objects", "targets/flavors.o", {"narrow_part1.bpf.o", "narrow_part2.bpf.o"},
-       Expect::kSuccess, 0, check_narrow_split},
-      {"narrowing_split_objects_swapped", "targets/flavors.btf", {"narrow_part2.bpf.o", "narrow_part1.bpf.o"},
-       Expect::kSuccess, 0, nullptr, "narrowing_split_objects"},
+      {"narrowing_split_objects",
+       "targets/flavors.o",
+       {"narrow_part1.bpf.o", "narrow_part2.bpf.o"},
+       Expect::kSuccess,
+       0,
+       check_narrow_split},
+      {"narrowing_split_objects_swapped",
+       "targets/flavors.btf",
+       {"narrow_part2.bpf.o", "narrow_part1.bpf.o"},
+       Expect::kSuccess,
+       0,
+       nullptr,
+       "narrowing_split_objects"},
       {"essential_name_edge_cases", "targets/flavors.o", {"names.bpf.o"}, Expect::kSuccess, 0, check_names},
       {"type_size_equal_flavors", "targets/flavors.o", {"type_size_eq.bpf.o"}, Expect::kSuccess, 0, check_type_size_eq},
 
       // Two objects merged (union of marks), either order; the same object twice.
-      {"merged_fields_bitfields", "targets/base.o", {"fields.bpf.o", "bitfields.bpf.o"}, Expect::kSuccess, 0,
+      {"merged_fields_bitfields",
+       "targets/base.o",
+       {"fields.bpf.o", "bitfields.bpf.o"},
+       Expect::kSuccess,
+       0,
        check_merged},
-      {"merged_bitfields_fields", "targets/base.o", {"bitfields.bpf.o", "fields.bpf.o"}, Expect::kSuccess, 0,
-       nullptr, "merged_fields_bitfields"},
-      {"same_object_twice", "targets/base.o", {"fields.bpf.o", "fields.bpf.o"}, Expect::kSuccess, 0, nullptr,
+      {"merged_bitfields_fields",
+       "targets/base.o",
+       {"bitfields.bpf.o", "fields.bpf.o"},
+       Expect::kSuccess,
+       0,
+       nullptr,
+       "merged_fields_bitfields"},
+      {"same_object_twice",
+       "targets/base.o",
+       {"fields.bpf.o", "fields.bpf.o"},
+       Expect::kSuccess,
+       0,
+       nullptr,
        "fields_elf"},
-      {"all_good_objects", "targets/base.o",
+      {"all_good_objects",
+       "targets/base.o",
        {"fields.bpf.o", "bitfields.bpf.o", "types.bpf.o", "enums.bpf.o", "matches.bpf.o", "flavors.bpf.o",
         "nested_anon.bpf.o", "arrays.bpf.o", "tagged_field.bpf.o", "plain.bpf.o", "local_id.bpf.o"},
        Expect::kSuccess},
-      {"all_good_objects_moved", "targets/moved.o",
+      {"all_good_objects_moved",
+       "targets/moved.o",
        {"fields.bpf.o", "bitfields.bpf.o", "types.bpf.o", "enums.bpf.o", "matches.bpf.o", "flavors.bpf.o",
         "nested_anon.bpf.o", "arrays.bpf.o", "tagged_field.bpf.o", "plain.bpf.o", "local_id.bpf.o"},
        Expect::kSuccess},
-      {"no_candidates_at_all", "targets/flavors.o", {"enums.bpf.o", "matches.bpf.o"}, Expect::kSuccess, 0,
+      {"no_candidates_at_all",
+       "targets/flavors.o",
+       {"enums.bpf.o", "matches.bpf.o"},
+       Expect::kSuccess,
+       0,
        expect_empty},
 
       // Ambiguities (§13 experiments 2, 5, 12) are fatal.
@@ -336,10 +366,12 @@ const std::vector<Case>& cases() {
       {"bitfield_window_e2big", "targets/base.o", {"bitfield_window.bpf.o"}, Expect::kFailure, kExitE2big},
 
       // One bad object among good ones fails the whole run.
-      {"good_then_anonymous_root", "targets/base.o", {"fields.bpf.o", "anon_root.bpf.o"}, Expect::kFailure,
+      {"good_then_anonymous_root",
+       "targets/base.o",
+       {"fields.bpf.o", "anon_root.bpf.o"},
+       Expect::kFailure,
        kExitEopnotsupp},
-      {"good_then_missing_object", "targets/base.o", {"fields.bpf.o", "missing.bpf.o"}, Expect::kFailure,
-       kExitEnoent},
+      {"good_then_missing_object", "targets/base.o", {"fields.bpf.o", "missing.bpf.o"}, Expect::kFailure, kExitEnoent},
 
       // Inputs that are not usable objects or targets.
       {"big_endian_object", "targets/base.o", {"fields_be.bpf.o"}, Expect::kFailure, kExitEinval},
@@ -406,9 +438,10 @@ TEST_P(CraftedDifferential, MatchesBpftool) {
   ASSERT_EQ(ours.exit_code, 0) << "btfgen failed where bpftool succeeds: " << describe(our_argv, ours);
   const std::vector<uint8_t> ref_bytes = read_file_bytes(ref_out);
   const std::vector<uint8_t> our_bytes = read_file_bytes(our_out);
-  EXPECT_EQ(our_bytes, ref_bytes) << "output differs from bpftool's (" << our_bytes.size() << " vs "
-                                  << ref_bytes.size() << " bytes); compare with\n  bpftool btf dump file "
-                                  << "<out>\n" << describe(our_argv, ours);
+  EXPECT_EQ(our_bytes, ref_bytes) << "output differs from bpftool's (" << our_bytes.size() << " vs " << ref_bytes.size()
+                                  << " bytes); compare with\n  bpftool btf dump file "
+                                  << "<out>\n"
+                                  << describe(our_argv, ours);
 
   btfgen::BtfPtr parsed = parse_btf(ref_out);
   ASSERT_NE(parsed, nullptr) << "bpftool's output does not parse";

@@ -18,7 +18,8 @@ const std::string kData = BTFGEN_TEST_DATA_DIR;
 TEST(MatchCycle, CliFailsWithoutOutputWhereBpftoolCrashes) {
   test::TempDir tmp;
   const std::string out = tmp.file("out.btf");
-  const auto r = test::run_command({BTFGEN_BINARY, "min", kData + "/targets/cycle.btf", out, kData + "/match_cycle.bpf.o"});
+  const auto r =
+      test::run_command({BTFGEN_BINARY, "min", kData + "/targets/cycle.btf", out, kData + "/match_cycle.bpf.o"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("recurses forever"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(out));

@@ -28,11 +28,11 @@
 #include <string_view>
 #include <vector>
 
-#include "btfgen/input/bpf_object.h"
-#include "input/btf_ext_reader.h"
 #include "btfgen/common/error.h"
+#include "btfgen/input/bpf_object.h"
 #include "btfgen/input/kernel_btf.h"
 #include "btfgen/minimize/minimize.h"
+#include "input/btf_ext_reader.h"
 #include "test_support.h"
 
 namespace {
@@ -75,9 +75,7 @@ void write_bytes(const std::string& path, const Bytes& bytes) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-void write_text(const std::string& path, std::string_view text) {
-  write_bytes(path, Bytes(text.begin(), text.end()));
-}
+void write_text(const std::string& path, std::string_view text) { write_bytes(path, Bytes(text.begin(), text.end())); }
 
 // Bytes that are neither ELF nor BTF (no 0x7f 'E' 'L' 'F', no 0xEB9F magic).
 Bytes garbage_bytes(size_t n) {
@@ -259,15 +257,14 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-CommandResult run_btfgen(const std::string& input, const std::string& output,
-                         const std::vector<std::string>& objects) {
+CommandResult run_btfgen(const std::string& input, const std::string& output, const std::vector<std::string>& objects) {
   std::vector<std::string> argv = {BTFGEN_BINARY, "min", input, output};
   argv.insert(argv.end(), objects.begin(), objects.end());
   return run_command(argv);
 }
 
-CommandResult run_bpftool(const std::string& bpftool, const std::string& input,
-                          const std::string& output, const std::vector<std::string>& objects) {
+CommandResult run_bpftool(const std::string& bpftool, const std::string& input, const std::string& output,
+                          const std::vector<std::string>& objects) {
   std::vector<std::string> argv = {bpftool, "gen", "min_core_btf", input, output};
   argv.insert(argv.end(), objects.begin(), objects.end());
   return run_command(argv);
@@ -276,8 +273,7 @@ CommandResult run_bpftool(const std::string& bpftool, const std::string& input,
 // Runs `btfgen min INPUT <fresh dir>/out.btf OBJECTS...` and checks the failure contract: non-zero
 // exit (EXPECTED_STATUS when given), one stderr line naming CULPRIT, an empty output directory.
 // Returns the result for further checks.
-CommandResult expect_btfgen_fails(const TempDir& tmp, const std::string& input,
-                                  const std::vector<std::string>& objects,
+CommandResult expect_btfgen_fails(const TempDir& tmp, const std::string& input, const std::vector<std::string>& objects,
                                   const std::string& culprit, std::optional<int> expected_status) {
   std::string out_dir = tmp.file("btfgen-out");
   fs::create_directories(out_dir);
@@ -291,38 +287,33 @@ CommandResult expect_btfgen_fails(const TempDir& tmp, const std::string& input,
   if (!err.empty() && err.back() == '\n') err.pop_back();
   EXPECT_FALSE(err.empty()) << "no error message\n" << context;
   EXPECT_EQ(err.find('\n'), std::string::npos) << "more than one stderr line\n" << context;
-  EXPECT_NE(err.find(culprit), std::string::npos) << "stderr does not name " << culprit << "\n"
-                                                  << context;
-  EXPECT_EQ(join(list_dir(out_dir)), "") << "output directory not empty after a failure\n"
-                                         << context;
+  EXPECT_NE(err.find(culprit), std::string::npos) << "stderr does not name " << culprit << "\n" << context;
+  EXPECT_EQ(join(list_dir(out_dir)), "") << "output directory not empty after a failure\n" << context;
   return r;
 }
 
 // Parity: bpftool fails on the same input with EXPECTED_STATUS (when given) and, when
 // BTFGEN_STATUS is given, with btfgen's status.
-void expect_bpftool_fails(const TempDir& tmp, const std::string& input,
-                          const std::vector<std::string>& objects, std::optional<int> expected_status,
-                          std::optional<int> btfgen_status) {
+void expect_bpftool_fails(const TempDir& tmp, const std::string& input, const std::vector<std::string>& objects,
+                          std::optional<int> expected_status, std::optional<int> btfgen_status) {
   const std::string& bpftool = inputs().bpftool;
   std::string out_dir = tmp.file("bpftool-out");
   fs::create_directories(out_dir);
   CommandResult r = run_bpftool(bpftool, input, out_dir + "/out.btf", objects);
-  std::string context = "bpftool gen min_core_btf " + input + " OUT " + join(objects) +
-                        "\nstderr: " + r.err;
+  std::string context = "bpftool gen min_core_btf " + input + " OUT " + join(objects) + "\nstderr: " + r.err;
   EXPECT_NE(r.exit_code, 0) << context;
   if (expected_status) {
     EXPECT_EQ(r.exit_code, *expected_status) << context;
   }
   if (btfgen_status) {
-    EXPECT_EQ(*btfgen_status, r.exit_code) << "btfgen and bpftool exit statuses differ\n"
-                                           << context;
+    EXPECT_EQ(*btfgen_status, r.exit_code) << "btfgen and bpftool exit statuses differ\n" << context;
   }
   EXPECT_EQ(join(list_dir(out_dir)), "") << context;
 }
 
 // Both tools fail on OBJECTS against the test kernel with the status for CODE; btfgen names CULPRIT.
-void expect_object_failure(const TempDir& tmp, const std::vector<std::string>& objects,
-                           const std::string& culprit, int code) {
+void expect_object_failure(const TempDir& tmp, const std::vector<std::string>& objects, const std::string& culprit,
+                           int code) {
   const auto& in = inputs();
   auto r = expect_btfgen_fails(tmp, in.kernel_btf, objects, culprit, status_for(code));
   expect_bpftool_fails(tmp, in.kernel_btf, objects, status_for(code), r.exit_code);
@@ -472,16 +463,14 @@ TEST_F(ErrorPaths, RawBtfGivenAsObject) {
   // Parses as BTF, but a raw BTF file has no .BTF.ext (spec §2.4).
   const auto& in = inputs();
   expect_object_failure(tmp_, {in.kernel_btf}, in.kernel_btf, EINVAL);
-  expect_error_code([&] { btfgen::BpfObject::load(in.kernel_btf); }, EINVAL, in.kernel_btf,
-                    "BpfObject::load");
+  expect_error_code([&] { btfgen::BpfObject::load(in.kernel_btf); }, EINVAL, in.kernel_btf, "BpfObject::load");
 }
 
 TEST_F(ErrorPaths, OneBadObjectAmongGoodOnesFailsTheRun) {
   std::string good = write_object("good.bpf.o", base_);
   std::string bad = write_object("garbage.bpf.o", garbage_bytes(512));
   expect_object_failure(tmp_, {good, bad, good}, bad, kElfFormatError);
-  expect_error_code([&] { btfgen::ObjectSet::load({good, bad}); }, kElfFormatError, bad,
-                    "ObjectSet::load");
+  expect_error_code([&] { btfgen::ObjectSet::load({good, bad}); }, kElfFormatError, bad, "ObjectSet::load");
 }
 
 TEST_F(ErrorPaths, ExistingOutputIsLeftUntouchedOnFailure) {
@@ -505,8 +494,8 @@ TEST_F(ErrorPaths, ExistingOutputIsLeftUntouchedOnFailure) {
 struct PatchCase {
   const char* name;
   std::function<void(Bytes&)> patch;
-  int code;            // errno-style code both tools fail with
-  bool at_load;        // BpfObject::load rejects it (else the relocation loop does)
+  int code;      // errno-style code both tools fail with
+  bool at_load;  // BpfObject::load rejects it (else the relocation loop does)
 };
 
 void set_ext_u32(Bytes& b, size_t field, uint32_t v) {
@@ -516,16 +505,13 @@ uint32_t ext_u32(const Bytes& b, size_t field) {
   return get<uint32_t>(b, require_section(b, ".BTF.ext").offset + field);
 }
 // .BTF.ext header fields (spec §3.1).
-constexpr size_t kHdrLen = 4, kFuncInfoOff = 8, kLineInfoOff = 16, kCoreReloOff = 24,
-                 kCoreReloLen = 28;
+constexpr size_t kHdrLen = 4, kFuncInfoOff = 8, kLineInfoOff = 16, kCoreReloOff = 24, kCoreReloLen = 28;
 
 std::vector<PatchCase> patch_cases() {
   return {
       // .BTF (spec §2.3 step 3).
-      {"BtfBadMagic", [](Bytes& b) { put<uint16_t>(b, require_section(b, ".BTF").offset, 0x1234); },
-       EINVAL, true},
-      {"BtfStringsPastEnd",
-       [](Bytes& b) { put<uint32_t>(b, require_section(b, ".BTF").offset + 20, 0x00ffffff); },
+      {"BtfBadMagic", [](Bytes& b) { put<uint16_t>(b, require_section(b, ".BTF").offset, 0x1234); }, EINVAL, true},
+      {"BtfStringsPastEnd", [](Bytes& b) { put<uint32_t>(b, require_section(b, ".BTF").offset + 20, 0x00ffffff); },
        EINVAL, true},
       {"BtfSectionTruncated",
        [](Bytes& b) {
@@ -534,14 +520,9 @@ std::vector<PatchCase> patch_cases() {
        },
        EINVAL, true},
       // .BTF.ext header (spec §3.3 steps 1-5).
-      {"ExtShorterThan8",
-       [](Bytes& b) { set_section_size(b, require_section(b, ".BTF.ext"), 7); }, EINVAL, true},
-      {"ExtShorterThanHeader",
-       [](Bytes& b) { set_section_size(b, require_section(b, ".BTF.ext"), 20); }, EINVAL, true},
-      {"ExtHeaderOnly",
-       [](Bytes& b) {
-         set_section_size(b, require_section(b, ".BTF.ext"), ext_u32(b, kHdrLen));
-       },
+      {"ExtShorterThan8", [](Bytes& b) { set_section_size(b, require_section(b, ".BTF.ext"), 7); }, EINVAL, true},
+      {"ExtShorterThanHeader", [](Bytes& b) { set_section_size(b, require_section(b, ".BTF.ext"), 20); }, EINVAL, true},
+      {"ExtHeaderOnly", [](Bytes& b) { set_section_size(b, require_section(b, ".BTF.ext"), ext_u32(b, kHdrLen)); },
        EINVAL, true},
       {"ExtTruncated",
        [](Bytes& b) {
@@ -549,61 +530,44 @@ std::vector<PatchCase> patch_cases() {
          set_section_size(b, s, s.size - 4);
        },
        EINVAL, true},
-      {"ExtBadMagic", [](Bytes& b) { put<uint16_t>(b, require_section(b, ".BTF.ext").offset, 0x1234); },
-       EINVAL, true},
-      {"ExtByteSwappedMagic",
-       [](Bytes& b) { put<uint16_t>(b, require_section(b, ".BTF.ext").offset, 0x9feb); },
+      {"ExtBadMagic", [](Bytes& b) { put<uint16_t>(b, require_section(b, ".BTF.ext").offset, 0x1234); }, EINVAL, true},
+      {"ExtByteSwappedMagic", [](Bytes& b) { put<uint16_t>(b, require_section(b, ".BTF.ext").offset, 0x9feb); },
        EOPNOTSUPP, true},
-      {"ExtVersion2", [](Bytes& b) { b[require_section(b, ".BTF.ext").offset + 2] = 2; }, EOPNOTSUPP,
-       true},
-      {"ExtFlags1", [](Bytes& b) { b[require_section(b, ".BTF.ext").offset + 3] = 1; }, EOPNOTSUPP,
-       true},
+      {"ExtVersion2", [](Bytes& b) { b[require_section(b, ".BTF.ext").offset + 2] = 2; }, EOPNOTSUPP, true},
+      {"ExtFlags1", [](Bytes& b) { b[require_section(b, ".BTF.ext").offset + 3] = 1; }, EOPNOTSUPP, true},
       {"ExtHdrLen16", [](Bytes& b) { set_ext_u32(b, kHdrLen, 16); }, EINVAL, true},
       {"ExtHdrLenPastEnd", [](Bytes& b) { set_ext_u32(b, kHdrLen, 0x10000000); }, EINVAL, true},
       // core_relo subsection (spec §3.3 step 6).
-      {"CoreReloOffMisaligned",
-       [](Bytes& b) { set_ext_u32(b, kCoreReloOff, ext_u32(b, kCoreReloOff) + 2); }, EINVAL, true},
-      {"CoreReloPastEnd",
-       [](Bytes& b) { set_ext_u32(b, kCoreReloLen, ext_u32(b, kCoreReloLen) + 4); }, EINVAL, true},
-      {"CoreReloOffPastEnd", [](Bytes& b) { set_ext_u32(b, kCoreReloOff, 0x7ffffff0); }, EINVAL,
+      {"CoreReloOffMisaligned", [](Bytes& b) { set_ext_u32(b, kCoreReloOff, ext_u32(b, kCoreReloOff) + 2); }, EINVAL,
        true},
+      {"CoreReloPastEnd", [](Bytes& b) { set_ext_u32(b, kCoreReloLen, ext_u32(b, kCoreReloLen) + 4); }, EINVAL, true},
+      {"CoreReloOffPastEnd", [](Bytes& b) { set_ext_u32(b, kCoreReloOff, 0x7ffffff0); }, EINVAL, true},
       {"CoreReloLenBelow4", [](Bytes& b) { set_ext_u32(b, kCoreReloLen, 2); }, EINVAL, true},
       {"CoreReloOnlyRecSize", [](Bytes& b) { set_ext_u32(b, kCoreReloLen, 4); }, EINVAL, true},
-      {"CoreReloLenShortBy4",
-       [](Bytes& b) { set_ext_u32(b, kCoreReloLen, ext_u32(b, kCoreReloLen) - 4); }, EINVAL, true},
-      {"CoreReloRecSize12", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).core_relo, 12); }, EINVAL,
+      {"CoreReloLenShortBy4", [](Bytes& b) { set_ext_u32(b, kCoreReloLen, ext_u32(b, kCoreReloLen) - 4); }, EINVAL,
        true},
-      {"CoreReloRecSize18", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).core_relo, 18); }, EINVAL,
+      {"CoreReloRecSize12", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).core_relo, 12); }, EINVAL, true},
+      {"CoreReloRecSize18", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).core_relo, 18); }, EINVAL, true},
+      {"CoreReloRecSizeHuge", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).core_relo, 0x40000000); }, EINVAL, true},
+      {"CoreReloNumInfo0", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).core_relo + 8, 0); }, EINVAL, true},
+      {"CoreReloNumInfoHuge", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).core_relo + 8, 0x40000000); }, EINVAL,
        true},
-      {"CoreReloRecSizeHuge",
-       [](Bytes& b) { put<uint32_t>(b, ext_layout(b).core_relo, 0x40000000); }, EINVAL, true},
-      {"CoreReloNumInfo0", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).core_relo + 8, 0); },
-       EINVAL, true},
-      {"CoreReloNumInfoHuge",
-       [](Bytes& b) { put<uint32_t>(b, ext_layout(b).core_relo + 8, 0x40000000); }, EINVAL, true},
       // func_info and line_info defects reject the object although btfgen never uses them.
-      {"FuncInfoRecSize4", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).func_info, 4); }, EINVAL,
+      {"FuncInfoRecSize4", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).func_info, 4); }, EINVAL, true},
+      {"LineInfoOffMisaligned", [](Bytes& b) { set_ext_u32(b, kLineInfoOff, ext_u32(b, kLineInfoOff) + 1); }, EINVAL,
        true},
-      {"LineInfoOffMisaligned",
-       [](Bytes& b) { set_ext_u32(b, kLineInfoOff, ext_u32(b, kLineInfoOff) + 1); }, EINVAL, true},
-      {"FuncInfoOffPastEnd", [](Bytes& b) { set_ext_u32(b, kFuncInfoOff, 0x00fffff0); }, EINVAL,
-       true},
+      {"FuncInfoOffPastEnd", [](Bytes& b) { set_ext_u32(b, kFuncInfoOff, 0x00fffff0); }, EINVAL, true},
       // Records are not validated at load; the relocation loop rejects them (spec §5, §7, §12).
       {"RelocationTypeIdOutOfRange",
-       [](Bytes& b) { put<uint32_t>(b, ext_layout(b).first_searching_record + 4, 0x7ffffff0); },
-       EINVAL, false},
+       [](Bytes& b) { put<uint32_t>(b, ext_layout(b).first_searching_record + 4, 0x7ffffff0); }, EINVAL, false},
       {"RelocationAccessStringNotNumeric",
-       [](Bytes& b) {
-         put<uint32_t>(b, ext_layout(b).first_field_record + 8, name_string_offset(b));
-       },
-       EINVAL, false},
+       [](Bytes& b) { put<uint32_t>(b, ext_layout(b).first_field_record + 8, name_string_offset(b)); }, EINVAL, false},
       {"RelocationAccessStringOffsetOutOfRange",
-       [](Bytes& b) { put<uint32_t>(b, ext_layout(b).first_field_record + 8, 0x7ffffff0); }, EINVAL,
+       [](Bytes& b) { put<uint32_t>(b, ext_layout(b).first_field_record + 8, 0x7ffffff0); }, EINVAL, false},
+      {"RelocationAccessStringEmpty", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).first_field_record + 8, 0); },
+       EINVAL, false},
+      {"RelocationUnknownKind", [](Bytes& b) { put<uint32_t>(b, ext_layout(b).first_field_record + 12, 99); }, EINVAL,
        false},
-      {"RelocationAccessStringEmpty",
-       [](Bytes& b) { put<uint32_t>(b, ext_layout(b).first_field_record + 8, 0); }, EINVAL, false},
-      {"RelocationUnknownKind",
-       [](Bytes& b) { put<uint32_t>(b, ext_layout(b).first_field_record + 12, 99); }, EINVAL, false},
   };
 }
 
@@ -630,9 +594,7 @@ TEST_P(PatchedObject, BothToolsFailWithTheSameStatus) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Corruptions, PatchedObject, ::testing::ValuesIn(patch_cases()),
-                         [](const ::testing::TestParamInfo<PatchCase>& info) {
-                           return std::string(info.param.name);
-                         });
+                         [](const ::testing::TestParamInfo<PatchCase>& info) { return std::string(info.param.name); });
 
 // ------------------------------------------------------------------------------------------------
 // read_core_relos on raw .BTF.ext bytes: every read is bounds-checked.
@@ -640,8 +602,7 @@ INSTANTIATE_TEST_SUITE_P(Corruptions, PatchedObject, ::testing::ValuesIn(patch_c
 
 Bytes ext_bytes(const Bytes& elf) {
   auto s = require_section(elf, ".BTF.ext");
-  return Bytes(elf.begin() + static_cast<ptrdiff_t>(s.offset),
-               elf.begin() + static_cast<ptrdiff_t>(s.offset + s.size));
+  return Bytes(elf.begin() + static_cast<ptrdiff_t>(s.offset), elf.begin() + static_cast<ptrdiff_t>(s.offset + s.size));
 }
 
 TEST_F(ErrorPaths, ReadCoreRelosAcceptsTheIntactSection) {
@@ -664,9 +625,8 @@ TEST_F(ErrorPaths, ReadCoreRelosRejectsEveryTruncation) {
   ASSERT_EQ(layout.core_relo + layout.core_relo_len, layout.section.offset + layout.section.size);
   for (size_t len = 0; len < ext.size(); len += (len < 64 ? 1 : 7)) {
     Bytes prefix(ext.begin(), ext.begin() + static_cast<ptrdiff_t>(len));
-    expect_error_code(
-        [&] { btfgen::read_core_relos(prefix.data(), prefix.size(), object.btf(), "cut.o"); },
-        EINVAL, "cut.o", "read_core_relos of a " + std::to_string(len) + "-byte prefix");
+    expect_error_code([&] { btfgen::read_core_relos(prefix.data(), prefix.size(), object.btf(), "cut.o"); }, EINVAL,
+                      "cut.o", "read_core_relos of a " + std::to_string(len) + "-byte prefix");
     if (HasFailure()) break;
   }
 }
@@ -692,9 +652,8 @@ TEST_F(ErrorPaths, ReadCoreRelosRejectsOutOfBoundsCounts) {
   for (const auto& c : cases) {
     Bytes ext = ext_bytes(base_);
     put<uint32_t>(ext, c.offset, c.value);
-    expect_error_code(
-        [&] { btfgen::read_core_relos(ext.data(), ext.size(), object.btf(), "patched.o"); }, EINVAL,
-        "patched.o", std::string("read_core_relos with ") + c.what);
+    expect_error_code([&] { btfgen::read_core_relos(ext.data(), ext.size(), object.btf(), "patched.o"); }, EINVAL,
+                      "patched.o", std::string("read_core_relos with ") + c.what);
   }
 }
 
@@ -717,8 +676,7 @@ TEST_F(ErrorPaths, InputEmpty) {
 TEST_F(ErrorPaths, InputGarbage) {
   std::string input = write_object("garbage.btf", garbage_bytes(8192));
   expect_input_failure(tmp_, input, kElfFormatError);
-  expect_error_code([&] { btfgen::load_kernel_btf(input); }, kElfFormatError, input,
-                    "load_kernel_btf");
+  expect_error_code([&] { btfgen::load_kernel_btf(input); }, kElfFormatError, input, "load_kernel_btf");
 }
 
 TEST_F(ErrorPaths, InputRawBtfTruncated) {
@@ -772,8 +730,7 @@ TEST_F(ErrorPaths, InputTarballCorrupted) {
 class TarballInputs : public ErrorPaths {
  protected:
   // A .tar.xz holding MEMBERS (name, content), built with tar and xz.
-  std::string make_tarball(const std::string& name,
-                           const std::vector<std::pair<std::string, Bytes>>& members) {
+  std::string make_tarball(const std::string& name, const std::vector<std::pair<std::string, Bytes>>& members) {
     std::string src = tmp_.file(name + ".src");
     fs::create_directories(src);
     std::vector<std::string> argv = {"tar", "-cJf", tmp_.file(name), "-C", src};
@@ -801,8 +758,7 @@ TEST_F(TarballInputs, WithoutBtfMember) {
 TEST_F(TarballInputs, EmptyArchive) {
   std::string src = tmp_.file("empty.src");
   fs::create_directories(src);
-  auto r = run_command({"tar", "-cJf", tmp_.file("empty.btf.tar.xz"), "-C", src, "--files-from",
-                        "/dev/null"});
+  auto r = run_command({"tar", "-cJf", tmp_.file("empty.btf.tar.xz"), "-C", src, "--files-from", "/dev/null"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string input = tmp_.file("empty.btf.tar.xz");
   expect_input_failure(tmp_, input, std::nullopt);
@@ -815,8 +771,7 @@ TEST_F(TarballInputs, GarbageBtfMemberFailsLikeBpftoolOnTheMember) {
   // bpftool is given the member itself, as a btfhub user would after extracting.
   std::string extracted = write_object("k.btf", member);
   expect_input_failure(tmp_, input, kElfFormatError, extracted);
-  expect_error_code([&] { btfgen::load_kernel_btf(input); }, kElfFormatError, input,
-                    "load_kernel_btf");
+  expect_error_code([&] { btfgen::load_kernel_btf(input); }, kElfFormatError, input, "load_kernel_btf");
 }
 
 TEST_F(TarballInputs, EmptyBtfMemberFailsLikeBpftoolOnTheMember) {
@@ -877,7 +832,9 @@ TEST_F(ErrorPaths, OutputIsADirectory) {
 TEST_F(ErrorPaths, OutputParentIsAFile) {
   const auto& in = inputs();
   std::string parent = tmp_.file("not-a-dir");
-  { std::ofstream(parent) << "x"; }
+  {
+    std::ofstream(parent) << "x";
+  }
   std::string output = parent + "/out.btf";
   auto r = run_btfgen(in.kernel_btf, output, {in.base_object});
   EXPECT_EQ(r.exit_code, status_for(ENOTDIR)) << r.err;

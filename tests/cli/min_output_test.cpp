@@ -1,4 +1,4 @@
-// How `btfgen min INPUT OUTPUT OBJECT...` writes OUTPUT (write_output_file, src/core/output_file.cpp),
+// How `btfgen min INPUT OUTPUT OBJECT...` writes OUTPUT (write_output_file, src/common/output_file.cpp),
 // attacked through the CLI with the kinds of path a user can hand it.
 //
 // bpftool writes OUTPUT with fopen(OUTPUT, "w"): it writes *through* whatever the path names. btfgen
@@ -49,7 +49,7 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 struct stat lstat_of(const std::string& path) {
-  struct stat st {};
+  struct stat st{};
   if (::lstat(path.c_str(), &st) != 0) throw std::runtime_error("lstat " + path + ": " + strerror(errno));
   return st;
 }
@@ -246,8 +246,8 @@ TEST_F(OutputFile, DevNullStaysACharacterDevice) {
       "echo \"exit=$status\"\n"
       "stat -c '%F %t:%T' /dev/null\n"
       "ls -A /dev\n";
-  const CommandResult r = run_command(
-      {unshare, "-m", "--propagation", "private", "sh", "-c", script, BTFGEN_BINARY, kTarget, kObject});
+  const CommandResult r =
+      run_command({unshare, "-m", "--propagation", "private", "sh", "-c", script, BTFGEN_BINARY, kTarget, kObject});
 
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "exit=0\ncharacter special file 1:3\nnull\n") << r.err;
@@ -265,8 +265,8 @@ TEST_F(OutputFile, DevStdoutPipeReceivesTheBytes) {
 TEST_F(OutputFile, DevStdoutRedirectedToFileHoldsTheBytes) {
   TempDir dir;
   const std::string file = dir.file("redirected.btf");
-  const CommandResult r = run_command(
-      {"sh", "-c", "\"$0\" min \"$1\" /dev/stdout \"$2\" > \"$3\"", BTFGEN_BINARY, kTarget, kObject, file});
+  const CommandResult r =
+      run_command({"sh", "-c", "\"$0\" min \"$1\" /dev/stdout \"$2\" > \"$3\"", BTFGEN_BINARY, kTarget, kObject, file});
 
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_file_bytes(file), expected_);
@@ -349,7 +349,8 @@ TEST_F(OutputFile, FailureLeavesExistingFileUntouched) {
   ASSERT_EQ(::chmod(out.c_str(), 0640), 0);
   const struct stat before = lstat_of(out);
 
-  const CommandResult oracle = run_command({bpftool_, "gen", "min_core_btf", kTarget, dir.file("bpftool.btf"), garbage});
+  const CommandResult oracle =
+      run_command({bpftool_, "gen", "min_core_btf", kTarget, dir.file("bpftool.btf"), garbage});
   const CommandResult r = btfgen_min(out, garbage);
 
   EXPECT_NE(r.exit_code, 0);

@@ -4,6 +4,7 @@
 // FAILED under CI=true, never passed silently. Header-only.
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <spawn.h>
@@ -11,7 +12,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -98,7 +98,7 @@ inline CommandResult run_command(const std::vector<std::string>& argv) {
     if (f.fd >= 0) close(f.fd);
 
   int status = 0;
-  struct rusage usage {};
+  struct rusage usage{};
   while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   result.max_rss_kb = usage.ru_maxrss;
@@ -215,18 +215,18 @@ inline pid_t spawn(const std::vector<std::string>& argv, const std::string& out_
 // The one rule for a test that needs something this machine may lack: when CONDITION is false the
 // test is SKIPPED with WHY, or FAILS when CI=true (CI must have everything). Use in a void function
 // (a test body, SetUp): it returns from it.
-#define BTFGEN_REQUIRE(condition, why)                                                          \
-  do {                                                                                          \
-    if (!(condition)) {                                                                         \
-      if (::btfgen::test::running_in_ci()) FAIL() << "required in CI (CI=true): " << (why);     \
-      GTEST_SKIP() << (why);                                                                    \
-    }                                                                                           \
+#define BTFGEN_REQUIRE(condition, why)                                                      \
+  do {                                                                                      \
+    if (!(condition)) {                                                                     \
+      if (::btfgen::test::running_in_ci()) FAIL() << "required in CI (CI=true): " << (why); \
+      GTEST_SKIP() << (why);                                                                \
+    }                                                                                       \
   } while (0)
 
 // Declares std::string VAR holding the path of tool NAME (PATH or the sbin directories), under
 // the rule above.
-#define BTFGEN_REQUIRE_TOOL(var, name)                                                          \
-  const std::string var = ::btfgen::test::find_tool(name);                                      \
+#define BTFGEN_REQUIRE_TOOL(var, name)                     \
+  const std::string var = ::btfgen::test::find_tool(name); \
   BTFGEN_REQUIRE(!var.empty(), std::string(name) + " not found in PATH or sbin")
 
 // The shared corpus (btfhub kernels and libbpf-tools objects), under the rule above.

@@ -20,13 +20,13 @@ struct ArchiveKernel {
   uint64_t input_size = 0;
   int64_t input_mtime_ns = 0;
   uint64_t input_dev = 0, input_ino = 0;  // the real file, to recognise it under another name
-  bool selected = true;         // false when --include/--exclude filtered it out
+  bool selected = true;                   // false when --include/--exclude filtered it out
 };
 
 struct ArchiveWalk {
-  std::vector<ArchiveKernel> kernels;   // every kernel of the arch family, sorted by output_relative
-  std::vector<std::string> arch_dirs;   // names of every directory that holds a kernel (any arch), sorted
-  std::vector<std::string> notes;       // what was passed over and why (FIFOs, devices, dangling links)
+  std::vector<ArchiveKernel> kernels;  // every kernel of the arch family, sorted by output_relative
+  std::vector<std::string> arch_dirs;  // names of every directory that holds a kernel (any arch), sorted
+  std::vector<std::string> notes;      // what was passed over and why (FIFOs, devices, dangling links)
   size_t selected_count() const;
   // True when the file DEV:INO is one of the kernels (under any name).
   bool is_kernel_file(uint64_t dev, uint64_t ino) const;

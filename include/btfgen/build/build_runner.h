@@ -21,7 +21,7 @@ struct BuildOptions {
   unsigned jobs = 1;
   std::string fingerprint;  // object_set_fingerprint() of the objects
   uint64_t max_input_size = kDefaultMaxInputSize;
-  bool wait_lock = false;   // another build holds the output directory: wait instead of failing
+  bool wait_lock = false;  // another build holds the output directory: wait instead of failing
 };
 
 struct BuildCallbacks {

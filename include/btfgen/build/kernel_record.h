@@ -13,9 +13,9 @@ const char* status_name(KernelStatus s);  // "written", "unchanged", "failed", "
 struct KernelRecord {
   std::string output_relative;  // <...>/<arch>/<kernel>.btf, relative to the output directory
   KernelStatus status = KernelStatus::Unchanged;
-  bool from_state = false;      // decided from the state file, without decompressing the kernel
+  bool from_state = false;  // decided from the state file, without decompressing the kernel
   // What the output was made from (kept in the state).
-  std::string fingerprint;      // object_set_fingerprint() of the objects
+  std::string fingerprint;  // object_set_fingerprint() of the objects
   uint64_t input_size = 0;
   int64_t input_mtime_ns = 0;
   // The output (written/unchanged), or why there is none (failed: one line).

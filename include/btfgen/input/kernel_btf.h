@@ -34,7 +34,6 @@ struct InputLimits {
 BtfPtr load_kernel_btf(const std::string& path, const InputLimits& limits = {});
 
 // The same for bytes already in memory (fuzzing, tests); ORIGIN names them in errors.
-BtfPtr parse_kernel_input(std::span<const uint8_t> bytes, const std::string& origin,
-                          const InputLimits& limits = {});
+BtfPtr parse_kernel_input(std::span<const uint8_t> bytes, const std::string& origin, const InputLimits& limits = {});
 
 }  // namespace btfgen

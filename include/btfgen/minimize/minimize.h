@@ -21,12 +21,12 @@ std::vector<uint8_t> minimize(const struct btf* target, const ObjectSet& objects
 // One relocation's decision, for tests that check a minimized BTF decides like the full one.
 struct RelocationDecision {
   std::string section;
-  uint32_t index = 0;      // index within its section
+  uint32_t index = 0;  // index within its section
   uint32_t kind = 0;
-  bool matched = false;    // at least one candidate matched
+  bool matched = false;  // at least one candidate matched
   bool poison = false;
-  uint64_t value = 0;      // new value; for TYPE_ID_TARGET see target_name
-  std::string target_name; // name of the chosen target root type (empty when none)
+  uint64_t value = 0;       // new value; for TYPE_ID_TARGET see target_name
+  std::string target_name;  // name of the chosen target root type (empty when none)
 };
 
 // The decisions libbpf's CO-RE engine would take for every relocation of OBJECT against TARGET,

@@ -1,10 +1,11 @@
 // The archive walker over the real corpus (aliases, globs) and over small crafted trees (depth,
 // plain .btf, hidden directories, tarball preference). Hostile trees are in tests/cli/build_hostile_test.cpp.
+#include "btfgen/build/archive_walker.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 
-#include "btfgen/build/archive_walker.h"
 #include "btfgen/common/error.h"
 #include "test_support.h"
 
@@ -44,16 +45,16 @@ TEST(ArchiveWalker, AnyDepthPlainBtfHiddenDirsAndTarballPreference) {
     fs::create_directories(fs::path(archive.file(rel)).parent_path());
     std::ofstream(archive.file(rel)) << "x";
   };
-  touch("x86_64/top.btf.tar.xz");                 // arch dir at the root
-  touch("1/x86_64/stray.btf.tar.xz");             // btfhub's stray 1/x86_64
-  touch("a/b/c/d/amd64/deep.btf");                // plain .btf, deep, alias
-  touch("a/b/x86_64/both.btf");                   // both forms: the tarball wins
+  touch("x86_64/top.btf.tar.xz");      // arch dir at the root
+  touch("1/x86_64/stray.btf.tar.xz");  // btfhub's stray 1/x86_64
+  touch("a/b/c/d/amd64/deep.btf");     // plain .btf, deep, alias
+  touch("a/b/x86_64/both.btf");        // both forms: the tarball wins
   touch("a/b/x86_64/both.btf.tar.xz");
-  touch("a/b/x86_64/readme.txt");                 // not a kernel
-  touch("a/b/x86_64/sub/nested.btf.tar.xz");      // parent is not an arch dir
-  touch(".git/x86_64/hidden.btf.tar.xz");         // hidden tree
-  touch("a/b/x86_64/.both.btf.tmp.123456");       // temp file of an interrupted writer
-  touch("out/x86_64/old.btf");                    // the output dir inside the archive
+  touch("a/b/x86_64/readme.txt");             // not a kernel
+  touch("a/b/x86_64/sub/nested.btf.tar.xz");  // parent is not an arch dir
+  touch(".git/x86_64/hidden.btf.tar.xz");     // hidden tree
+  touch("a/b/x86_64/.btfgen-tmp-Ab12Cd");     // temp file of an interrupted writer
+  touch("out/x86_64/old.btf");                // the output dir inside the archive
   const auto walk = walk_archive(archive.path(), "x86_64", {.skip_dir = archive.file("out")});
   EXPECT_EQ(relatives(walk), (std::vector<std::string>{"1/x86_64/stray.btf", "a/b/c/d/amd64/deep.btf",
                                                        "a/b/x86_64/both.btf", "x86_64/top.btf"}));

@@ -1,11 +1,12 @@
 // The state file: round trip with escaped names and errors, no rewrite when unchanged, garbage and
 // missing files read as empty. Forged and hostile states are in tests/cli/build_hostile_test.cpp.
+#include "btfgen/build/build_state.h"
+
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
 
-#include "btfgen/build/build_state.h"
 #include "common/fd.h"
 #include "test_support.h"
 
@@ -16,7 +17,7 @@ using test::TempDir;
 
 // Inode and mtime: what a rewrite would change.
 std::pair<ino_t, int64_t> file_id(const std::string& path) {
-  struct stat st {};
+  struct stat st{};
   EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
   return {st.st_ino, mtime_ns(st)};
 }
@@ -30,10 +31,19 @@ TEST(BuildState, RoundTripAndNoRewriteWhenEqual) {
   TempDir t;
   const std::vector<std::string> arch = {"x86_64"};
   BuildState entries;
-  entries["z/x86_64/b.btf"] = {.output_relative = "z/x86_64/b.btf", .fingerprint = "f1", .input_size = 10,
-                               .input_mtime_ns = 20, .output_size = 30, .output_mtime_ns = 40, .output_sha256 = "abc"};
-  entries["a/x86_64/a.btf"] = {.output_relative = "a/x86_64/a.btf", .status = KernelStatus::Failed, .fingerprint = "f2",
-                               .input_size = 11, .input_mtime_ns = 21, .error = "bad\ttarball\nsecond \\line"};
+  entries["z/x86_64/b.btf"] = {.output_relative = "z/x86_64/b.btf",
+                               .fingerprint = "f1",
+                               .input_size = 10,
+                               .input_mtime_ns = 20,
+                               .output_size = 30,
+                               .output_mtime_ns = 40,
+                               .output_sha256 = "abc"};
+  entries["a/x86_64/a.btf"] = {.output_relative = "a/x86_64/a.btf",
+                               .status = KernelStatus::Failed,
+                               .fingerprint = "f2",
+                               .input_size = 11,
+                               .input_mtime_ns = 21,
+                               .error = "bad\ttarball\nsecond \\line"};
   const std::string path = state_file_path(t.path(), "amd64");
   EXPECT_EQ(path, t.path() + "/.btfgen-state-x86_64.tsv");
   write_state(path, entries);

@@ -1,7 +1,8 @@
 // The objects' fingerprint: their bytes and order count, their paths do not.
+#include "btfgen/build/object_fingerprint.h"
+
 #include <filesystem>
 
-#include "btfgen/build/object_fingerprint.h"
 #include "test_support.h"
 
 namespace btfgen {
@@ -15,7 +16,9 @@ TEST(ObjectFingerprint, FollowsObjectBytesAndOrder) {
   const std::string data = BTFGEN_TEST_DATA_DIR;
   const std::string a = data + "/fields.bpf.o", b = data + "/enums.bpf.o";
   fs::copy_file(a, t.file("a2.o"));
-  auto fingerprint = [](const std::vector<std::string>& paths) { return object_set_fingerprint(ObjectSet::load(paths)); };
+  auto fingerprint = [](const std::vector<std::string>& paths) {
+    return object_set_fingerprint(ObjectSet::load(paths));
+  };
   const auto ab = fingerprint({a, b});
   EXPECT_EQ(ab.size(), 64u);
   EXPECT_EQ(fingerprint({t.file("a2.o"), b}), ab);  // paths do not matter

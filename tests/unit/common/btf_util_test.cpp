@@ -1,8 +1,8 @@
 // Small BTF helpers: flavor stripping (spec §1.2): the right-most "___" followed by a non-underscore and preceded by a
 // non-underscore starts the flavor; kind names as bpftool prints them.
-#include <gtest/gtest.h>
-
 #include "common/btf_util.h"
+
+#include <gtest/gtest.h>
 
 namespace btfgen {
 namespace {
@@ -17,8 +17,8 @@ TEST(EssentialName, KeepsNamesWithoutAQualifyingFlavor) {
   EXPECT_EQ(essential_name("foo____bar"), "foo____bar");  // four underscores: not a flavor
   EXPECT_EQ(essential_name("foo___"), "foo___");          // nothing after the separator
   EXPECT_EQ(essential_name("a___"), "a___");
-  EXPECT_EQ(essential_name("abcd"), "abcd");              // shorter than 5
-  EXPECT_EQ(essential_name("___ab"), "___ab");            // nothing before the separator
+  EXPECT_EQ(essential_name("abcd"), "abcd");    // shorter than 5
+  EXPECT_EQ(essential_name("___ab"), "___ab");  // nothing before the separator
   EXPECT_EQ(essential_name(""), "");
 }
 

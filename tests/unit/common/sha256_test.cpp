@@ -1,9 +1,9 @@
 // SHA-256 known answers (FIPS 180-4 examples): the digests users check with sha256sum.
+#include "common/sha256.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "common/sha256.h"
 
 namespace btfgen {
 namespace {

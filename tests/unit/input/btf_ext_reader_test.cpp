@@ -1,4 +1,6 @@
 // The bounds-checked .BTF.ext walker, on bytes built in the test.
+#include "input/btf_ext_reader.h"
+
 #include <bpf/btf.h>
 #include <gtest/gtest.h>
 
@@ -6,10 +8,9 @@
 #include <cstring>
 #include <vector>
 
-#include "btfgen/input/bpf_object.h"
-#include "input/btf_ext_reader.h"
 #include "btfgen/common/btf_handle.h"
 #include "btfgen/common/error.h"
+#include "btfgen/input/bpf_object.h"
 
 namespace btfgen {
 namespace {
@@ -17,7 +18,10 @@ namespace {
 class ExtBuilder {
  public:
   explicit ExtBuilder(uint32_t hdr_len = 32) : hdr_len_(hdr_len) {}
-  ExtBuilder& rec_size(uint32_t n) { rec_size_ = n; return *this; }
+  ExtBuilder& rec_size(uint32_t n) {
+    rec_size_ = n;
+    return *this;
+  }
   ExtBuilder& section(uint32_t name_off, std::vector<std::array<uint32_t, 4>> relos) {
     sections_.push_back({name_off, std::move(relos)});
     return *this;
@@ -64,10 +68,7 @@ BtfPtr btf_with_section_name(uint32_t& name_off) {
 TEST(BtfExtReader, ReadsSectionsAndRecordsInFileOrder) {
   uint32_t name = 0;
   BtfPtr b = btf_with_section_name(name);
-  const auto bytes = ExtBuilder()
-                         .section(name, {{8, 3, 40, 0}, {16, 3, 44, 2}})
-                         .section(9999, {{0, 5, 48, 7}})
-                         .bytes();
+  const auto bytes = ExtBuilder().section(name, {{8, 3, 40, 0}, {16, 3, 44, 2}}).section(9999, {{0, 5, 48, 7}}).bytes();
   const auto secs = read_core_relos(bytes.data(), bytes.size(), b.get(), "x.o");
   ASSERT_EQ(secs.size(), 2u);
   EXPECT_EQ(secs[0].name, "kprobe/do_exit");

@@ -2,6 +2,8 @@
 // tests/bpf (values derived from the C layouts in tests/bpf/targets and cross-checked with libbpf's
 // own loader via shared/tools/libbpf-decisions), plus the invariant that makes a minimized BTF
 // useful: every relocation decides the same on the minimized BTF as on the full one.
+#include "btfgen/minimize/minimize.h"
+
 #include <bpf/btf.h>
 #include <gtest/gtest.h>
 
@@ -13,10 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "btfgen/input/bpf_object.h"
 #include "btfgen/common/error.h"
+#include "btfgen/input/bpf_object.h"
 #include "btfgen/input/kernel_btf.h"
-#include "btfgen/minimize/minimize.h"
 #include "btfgen/relo/relo_kind.h"
 #include "test_support.h"
 
@@ -80,8 +81,8 @@ void expect_decisions(const std::string& target, const std::string& object, cons
   for (size_t i = 0; i < want.size(); ++i) {
     const auto& g = got[i];
     const auto& w = want[i];
-    SCOPED_TRACE("decision #" + std::to_string(i) + " (section " + g.section + " relo #" +
-                 std::to_string(g.index) + ")");
+    SCOPED_TRACE("decision #" + std::to_string(i) + " (section " + g.section + " relo #" + std::to_string(g.index) +
+                 ")");
     EXPECT_EQ(g.section, sections.size() == 1 ? sections[0] : sections.at(i));
     EXPECT_EQ(g.kind, w.kind);
     if (w.kind == kTypeIdLocal) {  // never searches candidates: only the value is defined
@@ -94,8 +95,8 @@ void expect_decisions(const std::string& target, const std::string& object, cons
     if (w.kind == kTypeIdTarget) {
       EXPECT_EQ(g.target_name, w.target_name);
       // The value is the id of that type in TARGET.
-      EXPECT_EQ(g.value, static_cast<uint64_t>(btf__find_by_name_kind(t.get(), w.target_name.c_str(),
-                                                                      BTF_KIND_STRUCT)));
+      EXPECT_EQ(g.value,
+                static_cast<uint64_t>(btf__find_by_name_kind(t.get(), w.target_name.c_str(), BTF_KIND_STRUCT)));
     } else {
       EXPECT_EQ(g.value, w.value);
     }
@@ -105,18 +106,18 @@ void expect_decisions(const std::string& target, const std::string& object, cons
 TEST(RelocationKinds, FieldByteOffsetSizeExistsOnBase) {
   expect_decisions("base.o", "fields.bpf.o",
                    {
-                       hit(kByteOffset, 0),    // task.pid
-                       hit(kByteOffset, 44),   // task.arr[2].y: arr at 24, 2 * 8 + 4
-                       hit(kByteOffset, 56),   // task.anon_b through anonymous struct and union
-                       hit(kByteOffset, 72),   // task.mm
-                       hit(kByteOffset, 0),    // mm_struct.start
-                       hit(kByteOffset, 80),   // task.state
-                       hit(kByteSize, 16),     // task.comm: const char[16]
-                       hit(kByteSize, 16),     // task.tasks: struct list_head
-                       miss(kFieldExists),     // task.missing_field
-                       hit(kFieldExists, 1),   // task.tgid
-                       hit(kByteOffset, 4),    // task_alias_t -> task_t -> task: tgid
-                       hit(kByteOffset, 24),   // inner[3].x: the root index scales by sizeof(inner)
+                       hit(kByteOffset, 0),   // task.pid
+                       hit(kByteOffset, 44),  // task.arr[2].y: arr at 24, 2 * 8 + 4
+                       hit(kByteOffset, 56),  // task.anon_b through anonymous struct and union
+                       hit(kByteOffset, 72),  // task.mm
+                       hit(kByteOffset, 0),   // mm_struct.start
+                       hit(kByteOffset, 80),  // task.state
+                       hit(kByteSize, 16),    // task.comm: const char[16]
+                       hit(kByteSize, 16),    // task.tasks: struct list_head
+                       miss(kFieldExists),    // task.missing_field
+                       hit(kFieldExists, 1),  // task.tgid
+                       hit(kByteOffset, 4),   // task_alias_t -> task_t -> task: tgid
+                       hit(kByteOffset, 24),  // inner[3].x: the root index scales by sizeof(inner)
                    },
                    {"tp/fields"});
 }
@@ -124,18 +125,18 @@ TEST(RelocationKinds, FieldByteOffsetSizeExistsOnBase) {
 TEST(RelocationKinds, FieldKindsOnMovedLayout) {
   expect_decisions("moved.o", "fields.bpf.o",
                    {
-                       hit(kByteOffset, 12),   // pid moved after utime and the renamed tgid
-                       poison(kByteOffset),    // arr[2]: the target array has 2 elements
-                       hit(kByteOffset, 40),   // anon_b now a direct member
-                       hit(kByteOffset, 80),   // mm
-                       poison(kByteOffset),    // mm_struct.start renamed to vm_start
-                       hit(kByteOffset, 88),   // state
-                       hit(kByteSize, 32),     // comm resized to 32
-                       hit(kByteSize, 16),     // tasks
-                       miss(kFieldExists),     // missing_field
-                       miss(kFieldExists),     // tgid renamed
-                       poison(kByteOffset),    // task_alias_t.tgid
-                       hit(kByteOffset, 28),   // inner[3].x: x is now the second member
+                       hit(kByteOffset, 12),  // pid moved after utime and the renamed tgid
+                       poison(kByteOffset),   // arr[2]: the target array has 2 elements
+                       hit(kByteOffset, 40),  // anon_b now a direct member
+                       hit(kByteOffset, 80),  // mm
+                       poison(kByteOffset),   // mm_struct.start renamed to vm_start
+                       hit(kByteOffset, 88),  // state
+                       hit(kByteSize, 32),    // comm resized to 32
+                       hit(kByteSize, 16),    // tasks
+                       miss(kFieldExists),    // missing_field
+                       miss(kFieldExists),    // tgid renamed
+                       poison(kByteOffset),   // task_alias_t.tgid
+                       hit(kByteOffset, 28),  // inner[3].x: x is now the second member
                    },
                    {"tp/fields"});
 }
@@ -143,7 +144,7 @@ TEST(RelocationKinds, FieldKindsOnMovedLayout) {
 // BPF_CORE_READ_BITFIELD[_PROBED] emits byte_off, byte_sz, lshift, signed, rshift (twice: one per
 // branch of the signed test) for each field.
 std::vector<Want> bitfield_reads(uint64_t off, uint64_t size, uint64_t lshift, uint64_t is_signed, uint64_t rshift) {
-  return {hit(kByteOffset, off), hit(kByteSize, size),   hit(kLshift, lshift),
+  return {hit(kByteOffset, off),   hit(kByteSize, size), hit(kLshift, lshift),
           hit(kSigned, is_signed), hit(kRshift, rshift), hit(kRshift, rshift)};
 }
 
@@ -182,11 +183,11 @@ TEST(RelocationKinds, TypeKindsOnBaseAndMoved) {
                      {
                          {kTypeIdLocal, false, false, task_local},
                          target_id("task"),
-                         hit(kTypeExists, 1),      // struct task
-                         miss(kTypeExists),        // struct not_in_any_target
-                         hit(kTypeExists, 1),      // mm_ptr_t: pointers followed
-                         miss(kTypeExists),        // sample_t: FLOAT is never compatible
-                         hit(kTypeSize, 8),        // struct inner
+                         hit(kTypeExists, 1),        // struct task
+                         miss(kTypeExists),          // struct not_in_any_target
+                         hit(kTypeExists, 1),        // mm_ptr_t: pointers followed
+                         miss(kTypeExists),          // sample_t: FLOAT is never compatible
+                         hit(kTypeSize, 8),          // struct inner
                          hit(kTypeSize, task_size),  // task_t
                      },
                      {"tp/types"});
@@ -196,13 +197,13 @@ TEST(RelocationKinds, TypeKindsOnBaseAndMoved) {
 TEST(RelocationKinds, EnumValuesOnBase) {
   expect_decisions("base.o", "enums.bpf.o",
                    {
-                       hit(kEnumvalExists, 1),                        // TS_SLEEPING
-                       hit(kEnumvalValue, 0xffffffffffffffffull),     // TS_DEAD = -1, sign-extended
-                       miss(kEnumvalExists),                          // TS_ZOMBIE
-                       hit(kEnumvalValue, 0x100000000ull),            // ENUM64 BF_HIGH
-                       hit(kEnumvalValue, 1),                         // local ENUM BF_LOW___s vs ENUM64
-                       hit(kEnumvalExists, 1),                        // m_color___v2::M_GREEN___v2
-                       hit(kEnumvalValue, 0),                         // state_t (typedef) TS_RUNNING
+                       hit(kEnumvalExists, 1),                     // TS_SLEEPING
+                       hit(kEnumvalValue, 0xffffffffffffffffull),  // TS_DEAD = -1, sign-extended
+                       miss(kEnumvalExists),                       // TS_ZOMBIE
+                       hit(kEnumvalValue, 0x100000000ull),         // ENUM64 BF_HIGH
+                       hit(kEnumvalValue, 1),                      // local ENUM BF_LOW___s vs ENUM64
+                       hit(kEnumvalExists, 1),                     // m_color___v2::M_GREEN___v2
+                       hit(kEnumvalValue, 0),                      // state_t (typedef) TS_RUNNING
                    },
                    {"tp/enums"});
 }
@@ -222,11 +223,11 @@ TEST(RelocationKinds, EnumValuesOnMoved) {
 }
 
 TEST(RelocationKinds, TypeMatches) {
-  expect_decisions("base.o", "matches.bpf.o",
-                   {hit(kTypeMatches, 1), miss(kTypeMatches), hit(kTypeMatches, 1)}, {"tp/matches"});
+  expect_decisions("base.o", "matches.bpf.o", {hit(kTypeMatches, 1), miss(kTypeMatches), hit(kTypeMatches, 1)},
+                   {"tp/matches"});
   // m_bar.z is `int` in moved.c: no match; the enum still matches.
-  expect_decisions("moved.o", "matches.bpf.o",
-                   {miss(kTypeMatches), miss(kTypeMatches), hit(kTypeMatches, 1)}, {"tp/matches"});
+  expect_decisions("moved.o", "matches.bpf.o", {miss(kTypeMatches), miss(kTypeMatches), hit(kTypeMatches, 1)},
+                   {"tp/matches"});
 }
 
 TEST(RelocationKinds, FlavoredLocalRoot) {
@@ -286,18 +287,18 @@ TEST(RelocationKinds, NarrowingAcrossSections) {
                        hit(kTypeExists, 1),  // foo___2
                    },
                    {"tp/n1", "tp/n2", "tp/n3", "tp/n4", "tp/n5"});
-  expect_decisions("flavors.o", "narrow_part2.bpf.o",
-                   {hit(kByteSize, 4), hit(kFieldExists, 1), hit(kTypeExists, 1)}, {"tp/q1", "tp/q2", "tp/q3"});
+  expect_decisions("flavors.o", "narrow_part2.bpf.o", {hit(kByteSize, 4), hit(kFieldExists, 1), hit(kTypeExists, 1)},
+                   {"tp/q1", "tp/q2", "tp/q3"});
   expect_decisions("flavors.o", "type_size_eq.bpf.o", {hit(kTypeSize, 4)}, {"tp/type_size_eq"});
 }
 
 TEST(RelocationKinds, EssentialNames) {
   expect_decisions("flavors.o", "names.bpf.o",
                    {
-                       poison(kByteOffset),   // quad vs quad____x: four underscores are no flavor
-                       poison(kByteOffset),   // trail vs trail___: a trailing ___ is no flavor
-                       hit(kByteOffset, 0),   // trail___ vs trail___
-                       hit(kByteOffset, 4),   // multi___b___c vs multi___b___z (not multi___b)
+                       poison(kByteOffset),  // quad vs quad____x: four underscores are no flavor
+                       poison(kByteOffset),  // trail vs trail___: a trailing ___ is no flavor
+                       hit(kByteOffset, 0),  // trail___ vs trail___
+                       hit(kByteOffset, 4),  // multi___b___c vs multi___b___z (not multi___b)
                    },
                    {"tp/names"});
 }
@@ -309,11 +310,12 @@ TEST(RelocationKinds, FatalDecisionsCarryBpftoolsErrorCode) {
     const char* object;
     int code;
   };
-  for (const Fatal& f : {Fatal{"flavors.o", "ambig_offset.bpf.o", EINVAL}, Fatal{"flavors.o", "ambig_exists.bpf.o", EINVAL},
-                         Fatal{"flavors.o", "ambig_typeid.bpf.o", EINVAL}, Fatal{"flavors.o", "type_size_diff.bpf.o", EINVAL},
-                         Fatal{"flavors.o", "enum_ambig.bpf.o", EINVAL}, Fatal{"base.o", "anon_root.bpf.o", EOPNOTSUPP},
-                         Fatal{"base.o", "unsupported_fwd.bpf.o", EINVAL}, Fatal{"base.o", "unsupported_tag.bpf.o", EINVAL},
-                         Fatal{"base.o", "bitfield_window.bpf.o", E2BIG}}) {
+  for (const Fatal& f :
+       {Fatal{"flavors.o", "ambig_offset.bpf.o", EINVAL}, Fatal{"flavors.o", "ambig_exists.bpf.o", EINVAL},
+        Fatal{"flavors.o", "ambig_typeid.bpf.o", EINVAL}, Fatal{"flavors.o", "type_size_diff.bpf.o", EINVAL},
+        Fatal{"flavors.o", "enum_ambig.bpf.o", EINVAL}, Fatal{"base.o", "anon_root.bpf.o", EOPNOTSUPP},
+        Fatal{"base.o", "unsupported_fwd.bpf.o", EINVAL}, Fatal{"base.o", "unsupported_tag.bpf.o", EINVAL},
+        Fatal{"base.o", "bitfield_window.bpf.o", E2BIG}}) {
     SCOPED_TRACE(std::string(f.object) + " against " + f.target);
     btfgen::BtfPtr t = load_target(f.target);
     ASSERT_NE(t, nullptr);
