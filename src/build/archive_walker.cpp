@@ -195,12 +195,28 @@ class Walker {
     k.input_relative = relative;
     k.tarball = relative.ends_with(kTarballName);
     k.output_relative = k.tarball ? relative.substr(0, relative.size() - kTarSuffix.size()) : relative;
+    if (!options_.arch_dir.empty()) {
+      const size_t name = k.output_relative.find_last_of('/');
+      const size_t arch = k.output_relative.find_last_of('/', name - 1);
+      k.output_relative = (arch == std::string::npos ? "" : k.output_relative.substr(0, arch + 1)) + options_.arch_dir +
+                          k.output_relative.substr(name);
+    }
     k.input_size = static_cast<uint64_t>(st.st_size);
     k.input_mtime_ns = mtime_ns(st);
     std::tie(k.input_dev, k.input_ino) = key_of(st);
     k.selected = (options_.include.empty() || matches_any(options_.include, k)) && !matches_any(options_.exclude, k);
     auto [pos, inserted] = by_output_.try_emplace(k.output_relative, k);
-    if (!inserted && k.tarball) pos->second = std::move(k);  // the tarball wins over a plain .btf
+    if (inserted) return;
+    const auto dir_of = [](const std::string& p) { return p.substr(0, p.find_last_of('/')); };
+    if (dir_of(pos->second.input_relative) == dir_of(k.input_relative)) {
+      if (k.tarball) pos->second = std::move(k);  // X.btf beside X.btf.tar.xz: the tarball wins
+      return;
+    }
+    // Two arch spellings met under --arch-dir: the first in path order stays.
+    ArchiveKernel& kept = pos->second.input_relative < k.input_relative ? pos->second : k;
+    const ArchiveKernel& dropped = &kept == &k ? pos->second : k;
+    notes_.push_back(dropped.input_relative + ": skipped, gives the same output as " + kept.input_relative);
+    if (&kept == &k) pos->second = std::move(k);
   }
 
   // The output directory sits inside the archive: fine while it holds only outputs, but a tarball

@@ -58,4 +58,17 @@ void check_not_an_input(const std::string& path, const std::string& what, const 
   if (key_of(state_path) == target) refuse("the build state");
 }
 
+void check_outside_output(const std::string& path, const std::string& what, const std::string& output_dir) {
+  std::error_code ec;
+  const auto out = std::filesystem::weakly_canonical(output_dir, ec);
+  const auto file = std::filesystem::weakly_canonical(path, ec);
+  if (ec) return;  // the write will say what is wrong with PATH
+  for (auto dir = file.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (dir == out)
+      throw Error(EINVAL, path + ": " + what + " would be written inside the output tree " + output_dir +
+                              ", which holds only the minimized .btf files; choose a path outside it");
+    if (dir == dir.parent_path()) return;
+  }
+}
+
 }  // namespace btfgen

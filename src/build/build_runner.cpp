@@ -9,6 +9,8 @@
 //   k1 → unchanged (from state, not decompressed); k2 → built, written; k3's output → removed.
 #include "btfgen/build/build_runner.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <mutex>
@@ -178,8 +180,14 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
                       const BuildCallbacks& callbacks, const std::atomic<bool>& cancel) {
   OutputTree tree(options.output_dir);
   tree.lock(options.wait_lock, &cancel);
-  const std::string state_path = state_file_path(options.output_dir, options.arch);
-  StateRead read = read_state(state_path, arch_aliases(options.arch));
+  const std::string state_path =
+      options.state_path.empty() ? state_file_path(options.output_dir, options.arch) : options.state_path;
+  std::vector<std::string> arch_dirs = arch_aliases(options.arch);
+  if (!options.arch_dir.empty()) arch_dirs.push_back(options.arch_dir);
+  // A state from before the state left the tree is read once, then removed (below).
+  const std::string legacy = legacy_state_file_path(options.output_dir, options.arch);
+  const bool migrate = access(state_path.c_str(), F_OK) != 0 && access(legacy.c_str(), F_OK) == 0;
+  StateRead read = read_state(migrate ? legacy : state_path, arch_dirs);
   BuildState& state = read.entries;  // becomes the new state as the run goes
 
   BuildResult result;
@@ -252,6 +260,7 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
 
   try {
     write_state(state_path, state);
+    if (migrate) tree.remove(legacy.substr(options.output_dir.size() + 1));
   } catch (const Error& e) {
     result.state_error = first_line(e.what());
   }

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 
 #include "btfgen/build/archive_walker.h"
@@ -141,6 +142,14 @@ std::optional<std::string> read_state_text(const std::string& path) {
 }  // namespace
 
 std::string state_file_path(const std::string& output_dir, const std::string& arch) {
+  std::filesystem::path out = std::filesystem::absolute(output_dir).lexically_normal();
+  if (!out.has_filename()) out = out.parent_path();  // "btfs/" → "btfs"
+  if (out == out.root_path())
+    throw Error(EINVAL, output_dir + ": no place beside the output directory for the build state; use --state FILE");
+  return out.string() + ".btfgen-state-" + arch_aliases(arch).front() + ".tsv";
+}
+
+std::string legacy_state_file_path(const std::string& output_dir, const std::string& arch) {
   return output_dir + "/.btfgen-state-" + arch_aliases(arch).front() + ".tsv";
 }
 

@@ -19,6 +19,7 @@
 #include "btfgen/build.h"
 #include "btfgen/common/error.h"
 #include "btfgen/common/text.h"
+#include "btfgen/pack/pack.h"
 #include "btfgen/minimize/object_set.h"
 #include "commands.h"
 
@@ -73,6 +74,10 @@ struct BuildArgs {
   std::vector<std::string> include;
   std::vector<std::string> exclude;
   std::string json;
+  std::string state;
+  std::string arch_dir;
+  std::string pack;
+  std::string pack_prefix;
   bool allow_failures = false;
   std::string max_input_size;
   bool wait_lock = false;
@@ -175,10 +180,17 @@ int run(const BuildArgs& args) {
           fmt::format("--max-input-size '{}': expected a size from 1 to 4G-1 (e.g. 256M, 1G)", args.max_input_size));
     max_input_size = *parsed;
   }
+  if (!args.arch_dir.empty() && (args.arch_dir.find('/') != std::string::npos || args.arch_dir[0] == '.'))
+    return setup_error(fmt::format("--arch-dir '{}': expected one directory name, like aarch64", args.arch_dir));
+  if (!args.pack.empty() && !pack_format_for(args.pack))
+    return setup_error(fmt::format("--pack {}: unknown suffix; use one of {}", args.pack, kPackSuffixes));
+  std::string state_path = args.state;
   ArchiveWalk walk;
   try {
     check_output_dir(args.archive, args.output);
-    WalkOptions walk_options{.include = args.include, .exclude = args.exclude, .cancel = &g_cancel};
+    if (state_path.empty()) state_path = state_file_path(args.output, args.arch);
+    WalkOptions walk_options{
+        .include = args.include, .exclude = args.exclude, .arch_dir = args.arch_dir, .cancel = &g_cancel};
     if (fs::exists(args.output, ec)) walk_options.skip_dir = args.output;
     walk = walk_archive(args.archive, args.arch, walk_options);
   } catch (const Error& e) {
@@ -205,9 +217,14 @@ int run(const BuildArgs& args) {
 
   std::optional<ObjectSet> objects;
   try {
-    if (!args.json.empty())
-      check_not_an_input(args.json, "--json", args.archive, walk, args.objects,
-                         state_file_path(args.output, args.arch));
+    // Every file written beside the tree: never an input, never inside the tree.
+    const std::pair<const std::string*, const char*> extras[] = {
+        {&state_path, "--state"}, {&args.json, "--json"}, {&args.pack, "--pack"}};
+    for (const auto& [path, what] : extras) {
+      if (path->empty()) continue;
+      check_outside_output(*path, what, args.output);
+      check_not_an_input(*path, what, args.archive, walk, args.objects, path == &state_path ? "" : state_path);
+    }
     objects.emplace(ObjectSet::load(args.objects));
   } catch (const Error& e) {
     return setup_error(e.what());
@@ -218,6 +235,8 @@ int run(const BuildArgs& args) {
                        .arch = args.arch,
                        .jobs = args.jobs,
                        .fingerprint = object_set_fingerprint(*objects),
+                       .state_path = state_path,
+                       .arch_dir = args.arch_dir,
                        .max_input_size = max_input_size,
                        .wait_lock = args.wait_lock};
 
@@ -261,6 +280,14 @@ int run(const BuildArgs& args) {
       status = kExitSetup;
     }
   }
+  if (!args.pack.empty() && !result.cancelled) {
+    try {
+      write_pack(args.pack, read_tree(args.output), {.prefix = args.pack_prefix});
+    } catch (const Error& e) {
+      spdlog::error("btfgen build: {}", printable(e.what()));
+      status = kExitSetup;
+    }
+  }
   if (!result.state_error.empty()) {
     spdlog::error("btfgen build: the state was not saved (the next run rebuilds): {}", printable(result.state_error));
     status = kExitSetup;
@@ -284,7 +311,12 @@ void add_build_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--obj", args->objects, "BPF CO-RE object (repeat for several; all are merged per kernel)")
       ->required()
       ->take_all();
-  cmd->add_option("--output", args->output, "Output tree (also holds the incremental state)")->capture_default_str();
+  cmd->add_option("--output", args->output, "Output tree: only the minimized .btf files")->capture_default_str();
+  cmd->add_option("--state", args->state, "Incremental state file (default: OUTPUT.btfgen-state-ARCH.tsv, beside the tree)");
+  cmd->add_option("--arch-dir", args->arch_dir,
+                  "Spell the arch directory of the outputs this way (aarch64 for bcc and Inspektor Gadget)");
+  cmd->add_option("--pack", args->pack, "Also pack the tree into FILE (.tar, .tar.gz, .tgz, .tar.xz, .tar.zst, .c)");
+  cmd->add_option("--pack-prefix", args->pack_prefix, "Put this before every member name of --pack (./ for bcc)");
   cmd->add_option("-j,--jobs", args->jobs, "Kernels processed in parallel")->capture_default_str();
   cmd->add_option("--include", args->include, "Only kernels whose relative path matches this glob (repeatable)");
   cmd->add_option("--exclude", args->exclude, "Skip kernels whose relative path matches this glob (repeatable)");

@@ -110,7 +110,8 @@ std::string summary(const CommandResult& r) {
   return line.substr(0, line.find(';'));
 }
 
-std::string state_path(const std::string& out) { return out + "/.btfgen-state-x86_64.tsv"; }
+// The state lives beside the output tree.
+std::string state_path(const std::string& out) { return out + ".btfgen-state-x86_64.tsv"; }
 
 // Fields of the state line for RELATIVE (as written, escaped).
 std::vector<std::string> state_line(const std::string& out, const std::string& relative) {
@@ -166,7 +167,7 @@ TEST(BuildHostile, UnreadableDirectoryFailsTheRunAndRemovesNothing) {
   const auto first = build(args, "nobody");
   ASSERT_EQ(first.exit_code, 0) << first.err;
   const auto before = files_under(out);
-  ASSERT_EQ(before.size(), 4u);  // 3 outputs and the state
+  ASSERT_EQ(before.size(), 3u);  // the 3 outputs (the state is beside the tree)
 
   for (const std::string dir : {"b", "a"}) {  // in the middle of the walk, then first
     fs::permissions(archive + "/" + dir, fs::perms::none);
@@ -607,23 +608,26 @@ TEST(BuildHostile, ManifestIsWrittenWhenStateOrRemovalFails) {
   TempDir t;
   fs::permissions(t.path(), fs::perms::all);
   const std::string archive = t.file("archive"), out = t.file("out"), json = t.file("json/m.json");
+  const std::string state = t.file("state/state.tsv");
   add_kernel(archive, "d/1/x86_64/k.btf.tar.xz");
   add_kernel(archive, "e/1/x86_64/j.btf.tar.xz");
   fs::create_directories(t.file("json"));
+  fs::create_directories(t.file("state"));
   run_command({"chmod", "-R", "a+rwX", t.path()});
-  const std::vector<std::string> args = {"--archive", archive,    "--arch", "x86_64", "--obj",
-                                         kObject,     "--output", out,      "--json", json};
+  const std::vector<std::string> args = {"--archive", archive, "--arch", "x86_64", "--obj",   kObject,
+                                         "--output",  out,     "--json", json,     "--state", state};
   ASSERT_EQ(build(args, "nobody").exit_code, 0);
   // j leaves the archive but its directory is read-only: it cannot be removed; k's input is touched,
-  // so the state must change, and the output root is read-only: the state cannot be saved.
+  // so the state must change, and the state's directory is read-only: it cannot be saved.
   fs::remove(archive + "/e/1/x86_64/j.btf.tar.xz");
   fs::last_write_time(archive + "/d/1/x86_64/k.btf.tar.xz", fs::file_time_type::clock::now());
   fs::permissions(out + "/e/1/x86_64",
                   fs::perms::owner_read | fs::perms::owner_exec | fs::perms::others_read | fs::perms::others_exec);
-  fs::permissions(out, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(t.file("state"),
+                  fs::perms::owner_read | fs::perms::owner_exec | fs::perms::others_read | fs::perms::others_exec);
   fs::remove(json);
   const auto r = build(args, "nobody");
-  fs::permissions(out, fs::perms::all);
+  fs::permissions(t.file("state"), fs::perms::all);
   fs::permissions(out + "/e/1/x86_64", fs::perms::all);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("the state was not saved"), std::string::npos) << r.err;

@@ -169,7 +169,7 @@ TEST(BuildCorpus, UnchangedRebuildRewritesNothing) {
   ASSERT_EQ(files.size(), 25u);
   std::map<std::string, FileId> before;
   for (const auto& f : files) before[f] = file_id(out.file("btfs/" + f));
-  const FileId state_before = file_id(out.file("btfs/.btfgen-state-x86_64.tsv"));
+  const FileId state_before = file_id(out.file("btfs.btfgen-state-x86_64.tsv"));
 
   const auto second = btfgen_build(args);
   EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
@@ -177,7 +177,7 @@ TEST(BuildCorpus, UnchangedRebuildRewritesNothing) {
             std::string::npos)
       << second.out;
   for (const auto& f : files) EXPECT_EQ(file_id(out.file("btfs/" + f)), before[f]) << f;
-  EXPECT_EQ(file_id(out.file("btfs/.btfgen-state-x86_64.tsv")), state_before);
+  EXPECT_EQ(file_id(out.file("btfs.btfgen-state-x86_64.tsv")), state_before);
 }
 
 // ---- CLI over small archives -------------------------------------------------------------------

@@ -38,6 +38,11 @@ struct WalkOptions {
   // The output directory when it lies inside the archive: not walked for kernels. It must not hold
   // tarball kernels itself (an output placed over part of the archive is refused).
   std::string skip_dir;
+  // Spell the arch directory of every output this way (--arch-dir: bcc and Inspektor Gadget look
+  // up `uname -m`, so `aarch64`); empty keeps the archive's spelling. When two inputs then give the
+  // same output (centos/8/arm64/K and centos/8/aarch64/K), the first in path order is kept and the
+  // other noted.
+  std::string arch_dir;
   const std::atomic<bool>* cancel = nullptr;  // raised: the walk stops with Error(ECANCELED)
 };
 

@@ -20,4 +20,9 @@ void check_not_an_input(const std::string& path, const std::string& what, const 
                         const ArchiveWalk& walk, const std::vector<std::string>& objects,
                         const std::string& state_path);
 
+// Refuses (Error EINVAL) PATH, a file written beside the outputs (WHAT: "--state", "--json",
+// "--pack"), when it would lie inside OUTPUT_DIR: the tree holds nothing but the minimized .btf
+// files, so that every way of embedding it is reproducible.
+void check_outside_output(const std::string& path, const std::string& what, const std::string& output_dir);
+
 }  // namespace btfgen

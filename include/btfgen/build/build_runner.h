@@ -20,6 +20,8 @@ struct BuildOptions {
   std::string arch;
   unsigned jobs = 1;
   std::string fingerprint;  // object_set_fingerprint() of the objects
+  std::string state_path;   // empty: state_file_path(output_dir, arch)
+  std::string arch_dir;     // the walk's WalkOptions::arch_dir (kept as a valid state spelling)
   uint64_t max_input_size = kDefaultMaxInputSize;
   bool wait_lock = false;  // another build holds the output directory: wait instead of failing
 };

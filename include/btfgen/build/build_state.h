@@ -9,8 +9,15 @@
 
 namespace btfgen {
 
-// OUTPUT/.btfgen-state-<canonical arch>.tsv
+// Where the state lives by default: beside the output directory, never in it (the tree holds
+// nothing but the minimized .btf files, so any embedding recipe is reproducible):
+// OUTPUT.btfgen-state-<canonical arch>.tsv (btfs → btfs.btfgen-state-x86_64.tsv). Throws Error
+// when OUTPUT has no name to put it beside (/): --state is needed then.
 std::string state_file_path(const std::string& output_dir, const std::string& arch);
+
+// Where releases before 0.2 kept it, inside the output tree: OUTPUT/.btfgen-state-<arch>.tsv. A
+// build reads it when the new one is missing, and removes it once the new one is written.
+std::string legacy_state_file_path(const std::string& output_dir, const std::string& arch);
 
 struct StateRead {
   BuildState entries;

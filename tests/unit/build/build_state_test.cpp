@@ -45,7 +45,9 @@ TEST(BuildState, RoundTripAndNoRewriteWhenEqual) {
                                .input_mtime_ns = 21,
                                .error = "bad\ttarball\nsecond \\line"};
   const std::string path = state_file_path(t.path(), "amd64");
-  EXPECT_EQ(path, t.path() + "/.btfgen-state-x86_64.tsv");
+  EXPECT_EQ(path, t.path() + ".btfgen-state-x86_64.tsv");  // beside the output directory, not in it
+  EXPECT_EQ(state_file_path(t.path() + "/", "x86"), path);
+  EXPECT_EQ(legacy_state_file_path(t.path(), "aarch64"), t.path() + "/.btfgen-state-arm64.tsv");
   write_state(path, entries);
   const auto read = read_state(path, arch);
   EXPECT_TRUE(read.warnings.empty());
