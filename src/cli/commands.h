@@ -14,6 +14,12 @@ void add_min_command(CLI::App& app, int& exit_code);
 // `btfgen build`: a whole btfhub-archive into a tree of minimized BTFs.
 void add_build_command(CLI::App& app, int& exit_code);
 
+// `btfgen pack TREE FILE`: a deterministic tarball or C table of a tree.
+void add_pack_command(CLI::App& app, int& exit_code);
+
+// `btfgen lookup`: which file of a tree or pack this host needs.
+void add_lookup_command(CLI::App& app, int& exit_code);
+
 // A size with an optional binary unit: "256M", "1G", "4096", "64k", "2GiB"; nullopt when malformed.
 std::optional<uint64_t> parse_size(const std::string& text);
 
