@@ -7,7 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 cd "$root"
-mapfile -t cxx < <(git ls-files 'src/*.cpp' 'src/*.h' 'include/*.h' 'tests/unit/*.cpp' 'tests/cli/*.cpp' \
+mapfile -t cxx < <(git ls-files 'src/*.cpp' 'src/*.c' 'src/*.h' 'include/*.h' 'tests/unit/*.cpp' 'tests/cli/*.cpp' \
   'tests/support/*.h' 'fuzz/*.cpp')
 if [[ ${FIX:-0} == 1 ]]; then
   clang-format-19 -i "${cxx[@]}"
@@ -16,7 +16,7 @@ else
   echo "lint: clang-format clean (${#cxx[@]} files)"
 fi
 [[ -f $build/compile_commands.json ]] || { echo "lint: no $build/compile_commands.json (configure first)" >&2; exit 2; }
-mapfile -t sources < <(git ls-files 'src/*.cpp')
+mapfile -t sources < <(git ls-files 'src/*.cpp' 'src/*.c')
 # Two at a time: each file is one clang-tidy process.
 printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy-19 -p "$build" --quiet 2>/dev/null
 echo "lint: clang-tidy clean (${#sources[@]} files)"

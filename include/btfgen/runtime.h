@@ -38,15 +38,15 @@ extern "C" {
 #endif
 
 /* Errors are negative errno values. */
-#define BTFGEN_ENOTFOUND (-2)  /* -ENOENT: no candidate for this host */
+#define BTFGEN_ENOTFOUND (-2)   /* -ENOENT: no candidate for this host */
 #define BTFGEN_EAMBIGUOUS (-17) /* -EEXIST: candidates at the deciding step differ */
 
 /* Who the host is, as the lookup sees it. */
 struct btfgen_host {
-  char id[64];          /* os-release ID, normalised ("" when unknown) */
-  char version_id[64];  /* os-release VERSION_ID, normalised ("" when unknown) */
-  char release[256];    /* kernel release, uname -r */
-  char machine[64];     /* uname -m */
+  char id[64];         /* os-release ID, normalised ("" when unknown) */
+  char version_id[64]; /* os-release VERSION_ID, normalised ("" when unknown) */
+  char release[256];   /* kernel release, uname -r */
+  char machine[64];    /* uname -m */
 };
 
 /* Fills HOST for the running host: OS_RELEASE (NULL: $BTFGEN_OS_RELEASE, else /etc/os-release,
@@ -59,7 +59,7 @@ void btfgen_host_parse_os_release(struct btfgen_host *host, const char *text, si
 
 /* One file the lookup may choose. */
 struct btfgen_file {
-  const char *path;           /* as stored: "ubuntu/20.04/x86_64/5.4.0-42-generic.btf" or "./ubuntu/..." */
+  const char *path; /* as stored: "ubuntu/20.04/x86_64/5.4.0-42-generic.btf" or "./ubuntu/..." */
   const unsigned char *data;
   size_t size;
 };
@@ -79,13 +79,13 @@ int btfgen_lookup(const struct btfgen_file *files, size_t count, const struct bt
 
 /* The C table `btfgen pack TREE FILE.c` generates. */
 struct btfgen_table_entry {
-  const char *path;   /* sorted ascending (strcmp) */
-  unsigned blob;      /* index into blobs */
+  const char *path; /* sorted ascending (strcmp) */
+  unsigned blob;    /* index into blobs */
 };
 struct btfgen_table {
   const struct btfgen_table_entry *entries;
   size_t count;
-  const unsigned char *const *blobs;  /* each distinct file once */
+  const unsigned char *const *blobs; /* each distinct file once */
   const size_t *blob_sizes;
   size_t blob_count;
 };
@@ -107,10 +107,10 @@ struct btfgen_source {
 
 /* A path libbpf can open as btf_custom_path, owned until btfgen_btf_path_release(). */
 struct btfgen_btf_path {
-  char path[4096];  /* "" when the kernel has its own BTF: pass NULL to libbpf then */
-  int fd;           /* the memfd (or temp file) holding the bytes, -1 when none */
-  int unlink_path;  /* a private temporary file that release() removes */
-  char why[1024];   /* what was decided: the kernel's own BTF, the override, the lookup's reason */
+  char path[4096]; /* "" when the kernel has its own BTF: pass NULL to libbpf then */
+  int fd;          /* the memfd (or temp file) holding the bytes, -1 when none */
+  int unlink_path; /* a private temporary file that release() removes */
+  char why[1024];  /* what was decided: the kernel's own BTF, the override, the lookup's reason */
 };
 
 /* For a libbpf loader: if $BTFGEN_BTF_FILE is set, that path; else if the kernel has its own BTF

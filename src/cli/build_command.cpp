@@ -19,8 +19,8 @@
 #include "btfgen/build.h"
 #include "btfgen/common/error.h"
 #include "btfgen/common/text.h"
-#include "btfgen/pack/pack.h"
 #include "btfgen/minimize/object_set.h"
+#include "btfgen/pack/pack.h"
 #include "commands.h"
 
 namespace btfgen::cli {
@@ -312,7 +312,8 @@ void add_build_command(CLI::App& app, int& exit_code) {
       ->required()
       ->take_all();
   cmd->add_option("--output", args->output, "Output tree: only the minimized .btf files")->capture_default_str();
-  cmd->add_option("--state", args->state, "Incremental state file (default: OUTPUT.btfgen-state-ARCH.tsv, beside the tree)");
+  cmd->add_option("--state", args->state,
+                  "Incremental state file (default: OUTPUT.btfgen-state-ARCH.tsv, beside the tree)");
   cmd->add_option("--arch-dir", args->arch_dir,
                   "Spell the arch directory of the outputs this way (aarch64 for bcc and Inspektor Gadget)");
   cmd->add_option("--pack", args->pack, "Also pack the tree into FILE (.tar, .tar.gz, .tgz, .tar.xz, .tar.zst, .c)");

@@ -40,7 +40,8 @@ int run(const LookupArgs& args) {
     return kExitBadInput;
   }
   btfgen_host host{};
-  if (const int err = btfgen_host_detect(&host, args.os_release.empty() ? nullptr : args.os_release.c_str()); err != 0) {
+  if (const int err = btfgen_host_detect(&host, args.os_release.empty() ? nullptr : args.os_release.c_str());
+      err != 0) {
     spdlog::error("btfgen lookup: cannot describe this host: {}", std::strerror(-err));
     return kExitBadInput;
   }

@@ -19,7 +19,8 @@ void add_pack_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "pack", "Pack a tree of minimized BTFs into a deterministic tarball, or a C table to compile in");
   cmd->add_option("TREE", args->tree, "Tree made by btfgen build (only its *.btf files are taken)")->required();
-  cmd->add_option("FILE", args->file, "Pack to write; its suffix picks the format: .tar .tar.gz .tgz .tar.xz .tar.zst .c")
+  cmd->add_option("FILE", args->file,
+                  "Pack to write; its suffix picks the format: .tar .tar.gz .tgz .tar.xz .tar.zst .c")
       ->required();
   cmd->add_option("--prefix", args->prefix, "Put this before every member name (./ for bcc's libbpf-tools)");
   cmd->add_option("--symbol", args->symbol, "Name of the struct btfgen_table a .c defines")->capture_default_str();

@@ -98,8 +98,8 @@ TEST(Embedding, AnInTreeStateIsMigratedAndTheUnchangedPathStillTaken) {
   const std::string archive = t.file("archive"), out = t.file("btfs");
   fs::create_directories(archive + "/d/1/x86_64");
   fs::copy_file(kernel, archive + "/d/1/x86_64/k.btf");
-  const std::vector<std::string> args = {"build", "--archive", archive, "--arch", "x86_64", "--obj", object,
-                                         "--output", out};
+  const std::vector<std::string> args = {"build", "--archive", archive,    "--arch", "x86_64",
+                                         "--obj", object,      "--output", out};
   ASSERT_EQ(btfgen(args).exit_code, 0);
   // The layout of earlier releases: the state inside the tree.
   fs::rename(out + ".btfgen-state-x86_64.tsv", out + "/.btfgen-state-x86_64.tsv");
@@ -120,8 +120,8 @@ TEST(Embedding, ArchDirSpellsTheOutputsAsTheConsumerLooksThemUp) {
     fs::create_directories(fs::path(archive + "/" + rel).parent_path());
     fs::copy_file(kernel, archive + "/" + rel);
   }
-  const auto r = btfgen({"build", "--archive", archive, "--arch", "arm64", "--arch-dir", "aarch64", "--obj", object,
-                         "--output", out});
+  const auto r = btfgen(
+      {"build", "--archive", archive, "--arch", "arm64", "--arch-dir", "aarch64", "--obj", object, "--output", out});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::is_regular_file(out + "/ubuntu/20.04/aarch64/j.btf"));
   EXPECT_TRUE(fs::is_regular_file(out + "/centos/8/aarch64/k.btf"));
@@ -142,12 +142,14 @@ TEST(Embedding, FilesBesideTheTreeStayOutOfItAndBadPacksAreRefusedBeforeWork) {
   const std::string archive = t.file("archive"), out = t.file("btfs");
   fs::create_directories(archive + "/d/1/x86_64");
   fs::copy_file(kernel, archive + "/d/1/x86_64/k.btf");
-  const std::vector<std::string> base = {"build", "--archive", archive, "--arch", "x86_64", "--obj", object,
-                                         "--output", out};
+  const std::vector<std::string> base = {"build", "--archive", archive,    "--arch", "x86_64",
+                                         "--obj", object,      "--output", out};
   fs::create_directories(out);
-  for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
-           {"--state", out + "/state.tsv"}, {"--json", out + "/m.json"}, {"--pack", out + "/p.tar.gz"},
-           {"--pack", t.file("p.zip")}, {"--arch-dir", "a/b"}}) {
+  for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{{"--state", out + "/state.tsv"},
+                                                                                     {"--json", out + "/m.json"},
+                                                                                     {"--pack", out + "/p.tar.gz"},
+                                                                                     {"--pack", t.file("p.zip")},
+                                                                                     {"--arch-dir", "a/b"}}) {
     auto args = base;
     args.insert(args.end(), extra.begin(), extra.end());
     const auto r = btfgen(args);

@@ -72,7 +72,8 @@ class LookupConsumers : public ::testing::Test {
   void SetUp() override {
     for (const auto& [path, bytes] : kTree) write(t_.file("tree/" + path), bytes);
     ASSERT_EQ(run_command({BTFGEN_BINARY, "pack", t_.file("tree"), t_.file("tree.tar.gz")}).exit_code, 0);
-    ASSERT_EQ(run_command({BTFGEN_BINARY, "pack", t_.file("tree"), t_.file("table.c"), "--symbol", "table"}).exit_code, 0);
+    ASSERT_EQ(run_command({BTFGEN_BINARY, "pack", t_.file("tree"), t_.file("table.c"), "--symbol", "table"}).exit_code,
+              0);
     write(t_.file("main.c"),
           "#include <stdio.h>\n#include \"table.h\"\n"
           "int main(void) {\n"
@@ -89,8 +90,9 @@ class LookupConsumers : public ::testing::Test {
           "  if (rc == 0) printf(\"%s\\n\", m.file->path);\n"
           "  return rc == 0 ? 0 : rc == BTFGEN_ENOTFOUND ? 1 : 2;\n"
           "}\n");
-    const auto cc = run_command({"cc", "-std=c11", "-Wall", "-Werror", "-I" + std::string(BTFGEN_INCLUDE_DIR), "-I" + t_.path(),
-                                 t_.file("main.c"), t_.file("table.c"), BTFGEN_RUNTIME_LIB, "-lz", "-o", t_.file("table-lookup")});
+    const auto cc =
+        run_command({"cc", "-std=c11", "-Wall", "-Werror", "-I" + std::string(BTFGEN_INCLUDE_DIR), "-I" + t_.path(),
+                     t_.file("main.c"), t_.file("table.c"), BTFGEN_RUNTIME_LIB, "-lz", "-o", t_.file("table-lookup")});
     ASSERT_EQ(cc.exit_code, 0) << cc.err;
   }
 
@@ -138,13 +140,15 @@ class LookupConsumers : public ::testing::Test {
 };
 
 TEST_F(LookupConsumers, TreePackTableAndLibraryAgreeOnEveryHost) {
-  const std::vector<Answer> want = {
-      {0, "ubuntu/20.04/x86_64/5.4.0-42-generic.btf"}, {0, "rhel/8/x86_64/4.18.0-305.el8.x86_64.btf"},
-      {0, "centos/8/arm64/4.18.0-305.el8.aarch64.btf"}, {0, "amzn/2018.03/x86_64/4.14.355-196.btf"},
-      {2, ""},  // d) ubuntu 18.04 and 20.04 hold different bytes
-      {0, "android/android12-5.10/arm64/5.10.110-android12-9.btf"},
-      {2, ""},  // d) debian/11 and ubuntu/21.04 differ
-      {1, ""}, {1, ""}};
+  const std::vector<Answer> want = {{0, "ubuntu/20.04/x86_64/5.4.0-42-generic.btf"},
+                                    {0, "rhel/8/x86_64/4.18.0-305.el8.x86_64.btf"},
+                                    {0, "centos/8/arm64/4.18.0-305.el8.aarch64.btf"},
+                                    {0, "amzn/2018.03/x86_64/4.14.355-196.btf"},
+                                    {2, ""},  // d) ubuntu 18.04 and 20.04 hold different bytes
+                                    {0, "android/android12-5.10/arm64/5.10.110-android12-9.btf"},
+                                    {2, ""},  // d) debian/11 and ubuntu/21.04 differ
+                                    {1, ""},
+                                    {1, ""}};
   ASSERT_EQ(want.size(), kHosts.size());
   for (size_t i = 0; i < kHosts.size(); i++) {
     const Host& h = kHosts[i];
@@ -158,21 +162,26 @@ TEST_F(LookupConsumers, TreePackTableAndLibraryAgreeOnEveryHost) {
 
 TEST_F(LookupConsumers, CliSaysWhichRuleDecidedAndFailsCleanlyOnBadInput) {
   const Host& major = kHosts[1];
-  const CommandResult v = run_command({BTFGEN_BINARY, "lookup", "--archive", t_.file("tree"), "--os-release",
-                                       os_release_file(major), "--release", major.release, "--machine", "x86_64", "-v"});
+  const CommandResult v =
+      run_command({BTFGEN_BINARY, "lookup", "--archive", t_.file("tree"), "--os-release", os_release_file(major),
+                   "--release", major.release, "--machine", "x86_64", "-v"});
   EXPECT_EQ(v.exit_code, 0) << v.err;
   EXPECT_NE(v.err.find("b) "), std::string::npos) << v.err;
   const Host& missing = kHosts[7];
   const CommandResult nf = run_command({BTFGEN_BINARY, "lookup", "--archive", t_.file("tree"), "--os-release",
                                         os_release_file(missing), "--release", "6.99.0", "--machine", "x86_64"});
   EXPECT_EQ(nf.exit_code, 1);
-  for (const char* part : {"ubuntu", "20.04", "x86_64", "6.99.0"}) EXPECT_NE(nf.err.find(part), std::string::npos) << nf.err;
+  for (const char* part : {"ubuntu", "20.04", "x86_64", "6.99.0"})
+    EXPECT_NE(nf.err.find(part), std::string::npos) << nf.err;
 
   // A truncated pack, a missing tree, neither or both of --archive and --pack: exit 2.
   const auto bytes = btfgen::test::read_file_bytes(t_.file("tree.tar.gz"));
   std::ofstream(t_.file("cut.tar.gz"), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), 30);
-  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"--pack", t_.file("cut.tar.gz")}, {"--archive", t_.file("missing")}, {}, {"--archive", t_.file("tree"), "--pack", t_.file("tree.tar.gz")}}) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--pack", t_.file("cut.tar.gz")},
+                                             {"--archive", t_.file("missing")},
+                                             {},
+                                             {"--archive", t_.file("tree"), "--pack", t_.file("tree.tar.gz")}}) {
     std::vector<std::string> argv = {BTFGEN_BINARY, "lookup", "--release", "x", "--machine", "x86_64"};
     argv.insert(argv.end(), args.begin(), args.end());
     const CommandResult r = run_command(argv);

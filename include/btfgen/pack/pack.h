@@ -36,8 +36,8 @@ std::optional<PackFormat> pack_format_for(const std::string& path);
 inline constexpr const char* kPackSuffixes = ".tar, .tar.gz, .tgz, .tar.xz, .tar.zst, .c";
 
 struct PackOptions {
-  std::string prefix;                        // put before every member name ("./" for bcc's spelling)
-  std::string symbol = "btfgen_embedded";    // the C table's name (CSource)
+  std::string prefix;                      // put before every member name ("./" for bcc's spelling)
+  std::string symbol = "btfgen_embedded";  // the C table's name (CSource)
 };
 
 // The bytes of a tarball of MEMBERS (not CSource).

@@ -2,6 +2,8 @@
 // member is written (owner 0:0, mode 0644, mtime 0, the prefix), that the bytes depend on nothing
 // but the members (no times in gzip headers, no block padding of compressed streams), and the
 // C table's layout (each distinct file once, a sorted index).
+#include "btfgen/pack/pack.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <sys/stat.h>
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "btfgen/common/error.h"
-#include "btfgen/pack/pack.h"
 #include "test_support.h"
 
 namespace btfgen {
@@ -47,8 +48,8 @@ std::vector<Entry> entries_of(const Bytes& tarball) {
   while (archive_read_next_header(a.get(), &e) == ARCHIVE_OK) {
     std::string bytes(static_cast<size_t>(archive_entry_size(e)), '\0');
     archive_read_data(a.get(), bytes.data(), bytes.size());
-    out.push_back({archive_entry_pathname(e), bytes, archive_entry_uid(e), archive_entry_gid(e),
-                   archive_entry_mtime(e), archive_entry_perm(e)});
+    out.push_back({archive_entry_pathname(e), bytes, archive_entry_uid(e), archive_entry_gid(e), archive_entry_mtime(e),
+                   archive_entry_perm(e)});
   }
   return out;
 }
@@ -130,9 +131,8 @@ TEST(PackFormatFor, SuffixesPickTheFormat) {
 }
 
 TEST(PackCTable, StoresEachDistinctFileOnceWithASortedIndex) {
-  const std::vector<PackMember> members = {{"a/1/x86_64/k1.btf", {1, 2, 3}},
-                                           {"a/1/x86_64/k2.btf", {1, 2, 3}},
-                                           {"b/2/x86_64/k\"q\\?.btf", {0xff}}};
+  const std::vector<PackMember> members = {
+      {"a/1/x86_64/k1.btf", {1, 2, 3}}, {"a/1/x86_64/k2.btf", {1, 2, 3}}, {"b/2/x86_64/k\"q\\?.btf", {0xff}}};
   const CTable t = make_c_table(members, {.symbol = "app_btfs"}, "btfs.h");
   EXPECT_NE(t.source.find("#include \"btfs.h\""), std::string::npos);
   EXPECT_NE(t.source.find("static const unsigned char app_btfs_blob_0[3] = {\n  0x01, 0x02, 0x03,\n};"),
@@ -140,8 +140,10 @@ TEST(PackCTable, StoresEachDistinctFileOnceWithASortedIndex) {
       << t.source;
   EXPECT_NE(t.source.find("static const unsigned char app_btfs_blob_1[1] = {\n  0xff,\n};"), std::string::npos);
   EXPECT_EQ(t.source.find("app_btfs_blob_2"), std::string::npos) << "a duplicate was stored twice";
-  EXPECT_NE(t.source.find("{\"a/1/x86_64/k1.btf\", 0},\n  {\"a/1/x86_64/k2.btf\", 0},\n  {\"b/2/x86_64/k\\\"q\\\\\\077.btf\", 1},"),
-            std::string::npos)
+  EXPECT_NE(
+      t.source.find(
+          "{\"a/1/x86_64/k1.btf\", 0},\n  {\"a/1/x86_64/k2.btf\", 0},\n  {\"b/2/x86_64/k\\\"q\\\\\\077.btf\", 1},"),
+      std::string::npos)
       << t.source;
   EXPECT_NE(t.source.find("const struct btfgen_table app_btfs = {app_btfs_entries, 3, app_btfs_blobs, "
                           "app_btfs_blob_sizes, 2};"),
@@ -161,11 +163,11 @@ TEST(PackWrite, UnknownSuffixListsTheKnownOnesAndAnUnchangedPackIsNotRewritten) 
     EXPECT_NE(std::string(e.what()).find(kPackSuffixes), std::string::npos) << e.what();
   }
   write_pack(t.file("p.tar.xz"), members, {});
-  struct stat before {};
+  struct stat before{};
   ASSERT_EQ(stat(t.file("p.tar.xz").c_str(), &before), 0);
   sleep(1);
   write_pack(t.file("p.tar.xz"), members, {});
-  struct stat after {};
+  struct stat after{};
   ASSERT_EQ(stat(t.file("p.tar.xz").c_str(), &after), 0);
   EXPECT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
   EXPECT_EQ(after.st_ino, before.st_ino);
