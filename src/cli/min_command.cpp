@@ -27,6 +27,7 @@ void add_min_command(CLI::App& app, int& exit_code) {
     std::string input, output;
     std::vector<std::string> objects;
     std::string max_input_size;
+    bool preserve_decisions = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("INPUT", args->input, "Kernel BTF: raw .btf, ELF with .BTF (vmlinux), or .btf.tar.xz")->required();
@@ -35,6 +36,9 @@ void add_min_command(CLI::App& app, int& exit_code) {
   cmd->add_option(
       "--max-input-size", args->max_input_size,
       "Largest kernel BTF accepted (raw, .BTF section or decompressed tarball member), e.g. 256M (the default)");
+  cmd->add_flag("--preserve-decisions", args->preserve_decisions,
+                "Where bpftool's output would make libbpf decide a relocation otherwise than on the full BTF, keep "
+                "every candidate libbpf could pick (elsewhere the bytes stay bpftool's)");
   cmd->footer("Example:\n  btfgen min /sys/kernel/btf/vmlinux min.btf trace.bpf.o other.bpf.o");
   cmd->callback([args, &exit_code] {
     InputLimits limits;
@@ -52,8 +56,12 @@ void add_min_command(CLI::App& app, int& exit_code) {
       BtfPtr target = load_kernel_btf(args->input, limits);
       // bpftool's order: the input, then each object parsed and resolved in turn.
       const ObjectSet objects = ObjectSet::load_until_failure(args->objects);
-      const std::vector<uint8_t> bytes = minimize(target.get(), objects);
-      write_output_file(args->output, bytes);
+      const MinimizedKernel min =
+          minimize_kernel(target.get(), objects, {.preserve_decisions = args->preserve_decisions});
+      write_output_file(args->output, min.bytes);
+      if (min.preserved)
+        spdlog::info("btfgen: {}: kept every candidate libbpf could pick: bpftool's output would change {} decision{}",
+                     printable(args->output), min.hazards.size(), min.hazards.size() == 1 ? "" : "s");
       exit_code = 0;
     } catch (const Error& e) {
       spdlog::error("btfgen: {}", printable(e.what()));

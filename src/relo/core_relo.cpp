@@ -136,7 +136,8 @@ std::string relo_context(const std::string& object, const std::string& section, 
 }
 
 Result<ReloOutcome> resolve_relocation(const struct btf* local, const CoreRelo& relo, const struct btf* target,
-                                       std::vector<uint32_t>* cands) {
+                                       std::vector<uint32_t>* cands, std::vector<Spec>* all_matches) {
+  if (all_matches != nullptr) all_matches->clear();
   const struct btf_type* lt = type_at(local, relo.type_id);
   if (lt == nullptr) return Failure{EINVAL, "type id is out of range"};
   const char* lname = name_at(local, lt->name_off);
@@ -197,6 +198,7 @@ Result<ReloOutcome> resolve_relocation(const struct btf* local, const CoreRelo& 
                                  value_text(*value)};
     }
     (*cands)[kept++] = cand_id;
+    if (all_matches != nullptr) all_matches->push_back(cand_spec);
   }
   if (kept > 0) {
     cands->resize(kept);

@@ -31,9 +31,10 @@ struct ReloOutcome {
 // Resolves RELO of the object whose BTF is LOCAL against TARGET. CANDS is the cached candidate list
 // for RELO.type_id (unused for TYPE_ID_LOCAL) and is narrowed in place to the candidates that
 // matched. A Failure (bad record, match error, ambiguity, unsupported kind) says what, not where:
-// the caller prefixes relo_context().
+// the caller prefixes relo_context(). ALL_MATCHES, when given, receives the spec of every matching
+// candidate in list order (the first is target_spec): what --preserve-decisions marks.
 Result<ReloOutcome> resolve_relocation(const struct btf* local, const CoreRelo& relo, const struct btf* target,
-                                       std::vector<uint32_t>* cands);
+                                       std::vector<uint32_t>* cands, std::vector<Spec>* all_matches = nullptr);
 
 // A record's local side: "<byte_off> [12] struct task_struct + 0:1".
 std::string describe_relo(const struct btf* local, const CoreRelo& relo);
