@@ -8,7 +8,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "btfgen/common/error.h"
@@ -146,6 +148,22 @@ void write_output_file(const std::string& path, std::span<const uint8_t> bytes) 
     return write_through(current, bytes, path);  // device, FIFO, hard-linked file (a socket fails)
   }
   fail(ELOOP, path, "cannot write output file");
+}
+
+void check_output_file(const std::string& path) {
+  struct stat st{};
+  std::string file = path;
+  if (stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) fail(EISDIR, path, "cannot write output file");
+    if (!S_ISREG(st.st_mode)) return;  // a device or a FIFO: written through when the time comes
+    std::unique_ptr<char, decltype(&free)> real(realpath(path.c_str(), nullptr), &free);
+    if (real) file = real.get();
+  } else if (errno != ENOENT) {
+    fail(errno, path, "cannot write output file");
+  }
+  Fd dir(open(dir_of(file).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) fail(errno, path, "cannot write output file");
+  const AtomicFile probe(dir.get(), base_of(file), path);  // a temporary file, removed on return
 }
 
 }  // namespace btfgen

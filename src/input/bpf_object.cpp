@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "common/sha256.h"
 #include "input/btf_ext_reader.h"
 #include "input/btf_image.h"
+#include "input/elf_symbols.h"
 
 namespace btfgen {
 
@@ -70,7 +72,19 @@ BpfObject BpfObject::load(const std::string& path) {
   obj.sections_ = read_core_relos(image->ext_bytes.data(), image->ext_bytes.size(), obj.btf_.get(), path);
   obj.sha256_ = sha256_hex(bytes);
   obj.size_ = bytes.size();
+  for (FunctionSymbol& f : read_function_symbols(bytes))
+    obj.functions_.push_back({.section = std::move(f.section), .name = std::move(f.name), .offset = f.offset, .size = f.size});
   return obj;
+}
+
+std::string BpfObject::program_at(const std::string& section, uint32_t insn_off) const {
+  // The last function of SECTION starting at or before the instruction, if it covers it.
+  const Function* best = nullptr;
+  for (const Function& f : functions_) {
+    if (f.section != section || f.offset > insn_off) continue;
+    if (insn_off < f.offset + std::max<uint64_t>(f.size, 1) && (best == nullptr || f.offset >= best->offset)) best = &f;
+  }
+  return best != nullptr ? best->name : section;
 }
 
 size_t BpfObject::relo_count() const {

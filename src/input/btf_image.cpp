@@ -11,16 +11,12 @@
 #include <string>
 
 #include "btfgen/common/error.h"
+#include "input/elf_handle.h"
 #include "input/format.h"
 
 namespace btfgen {
 
 namespace {
-
-struct ElfDeleter {
-  void operator()(Elf* e) const noexcept { elf_end(e); }
-};
-using ElfPtr = std::unique_ptr<Elf, ElfDeleter>;
 
 std::string cap_text(uint64_t cap) { return "the limit of " + std::to_string(cap) + " bytes (--max-input-size)"; }
 

@@ -45,4 +45,8 @@ class AtomicFile {
 //   - a directory: EISDIR. Errors name PATH and carry the errno bpftool would exit with.
 void write_output_file(const std::string& path, std::span<const uint8_t> bytes);
 
+// Throws the Error write_output_file would for PATH, before any work: a directory, a missing or
+// unwritable parent (probed by creating and removing a temporary file beside it).
+void check_output_file(const std::string& path);
+
 }  // namespace btfgen

@@ -37,13 +37,21 @@ class BpfObject {
   // SHA-256 (hex) and size of the bytes that were parsed: the object's identity for the build state.
   const std::string& sha256() const { return sha256_; }
   uint64_t size() const { return size_; }
+  // The function (BPF program or subprogram) whose code holds the instruction at byte INSN_OFF of
+  // SECTION, from the ELF symbol table; SECTION itself when no function symbol covers it.
+  std::string program_at(const std::string& section, uint32_t insn_off) const;
 
  private:
+  struct Function {
+    std::string section, name;
+    uint64_t offset = 0, size = 0;
+  };
   std::string path_;
   BtfPtr btf_;
   std::vector<CoreReloSection> sections_;
   std::string sha256_;
   uint64_t size_ = 0;
+  std::vector<Function> functions_;  // sorted by (section, offset)
 };
 
 }  // namespace btfgen

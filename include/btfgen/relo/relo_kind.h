@@ -25,6 +25,8 @@ inline constexpr uint32_t kReloKindCount = 13;
 
 // libbpf's short name, as its messages print it: "byte_off", "type_matches"; "unknown" past the end.
 const char* relo_kind_name(uint32_t kind);
+// uapi's name without its prefix, for reports: "field_byte_offset", "type_matches"; "unknown" past the end.
+const char* relo_kind_id(uint32_t kind);
 
 inline bool is_field_kind(uint32_t k) { return k <= kFieldRshiftU64; }
 inline bool is_type_kind(uint32_t k) {
