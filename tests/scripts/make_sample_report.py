@@ -182,6 +182,8 @@ def build(kind, seed):
               "hazard_kernels": sum(1 for k in kernels if k.get("hazard") or k.get("hazards"))}
     for outcome in OUTCOMES:
         expect[outcome] = sum(row.count(outcome) for row in grid)
+    # The first cell of the heatmap (the first kernel in path order, the first program).
+    expect["first_cell"] = {"path": kernels[0]["path"], "outcome": grid[0][0], "label": programs[0][1]}
     # The detail to open with #cell=R,C: the first cell with relocations that did not resolve.
     for k, row in enumerate(grid):
         p = next((p for p, o in enumerate(row) if o in ("missing", "poisoned")), None)

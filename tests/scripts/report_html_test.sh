@@ -142,6 +142,89 @@ check "edge-filtered: columns" eq "$(attr edge-filtered heatmap data-cols)" "$wa
 check "edge-filtered: rows" eq "$(attr edge-filtered heatmap data-rows)" "$want_rows"
 [[ $want_cols -gt 0 && $want_rows -gt 0 ]] || fail "edge-filtered: the filter selects nothing (test data)"
 
+# What a person does, as events dispatched by a script added to a copy of the page (after the page's
+# own): hover and click the first cell, click its column header, untick a distro, type a program
+# filter, sort by a summary column, press Escape. The page's answers are collected in data-harness.
+python3 - "$tmp/edge.html" "$tmp/edge-harness.html" <<'EOF'
+import sys
+page = open(sys.argv[1], encoding="utf-8").read()
+harness = """<script>
+(async function () {
+  const sleep = function (ms) { return new Promise(function (r) { setTimeout(r, ms); }); };
+  const $ = function (q) { return document.querySelector(q); };
+  const out = {}, hm = $("#heatmap"), canvas = $("#heatmap canvas");
+  const box = canvas.getBoundingClientRect(), tr = $("#summary tbody tr").getBoundingClientRect();
+  const at = function (type, x, y) { canvas.dispatchEvent(new MouseEvent(type, { clientX: x, clientY: y, bubbles: true })); };
+  at("mousemove", box.left + 1, tr.top + tr.height / 2);
+  out.tooltip = $("#tooltip").textContent;
+  at("click", box.left + 1, tr.top + tr.height / 2);
+  out.detail = $("#detail").style.display;
+  out.detailTitle = $("#detail h3").textContent;
+  out.detailKernel = $("#detail dd").textContent;
+  at("click", box.left + 1, box.top + 3);
+  out.kernelTitle = $("#detail h3").textContent;
+  out.kernelPrograms = document.querySelectorAll("#detail table:last-of-type tbody tr").length;
+  const centos = $('#distro-filter input[value="centos"]');
+  centos.checked = false;
+  centos.dispatchEvent(new Event("change"));
+  out.colsWithoutCentos = Number(hm.dataset.cols);
+  centos.checked = true;
+  centos.dispatchEvent(new Event("change"));
+  out.colsWithCentos = Number(hm.dataset.cols);
+  const filter = $("#program-filter");
+  filter.value = "OpenAt";
+  filter.dispatchEvent(new Event("input"));
+  await sleep(400);
+  out.rowsOpenat = Number(hm.dataset.rows);
+  filter.value = "";
+  filter.dispatchEvent(new Event("input"));
+  await sleep(400);
+  $('#summary th[data-sort="poisoned"]').click();
+  out.firstRowByPoisoned = Number($("#summary tbody tr").dataset.row);
+  document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+  out.detailAfterEscape = $("#detail").style.display;
+  document.body.dataset.harness = JSON.stringify(out);
+})().catch(function (e) { document.body.dataset.errors = "harness: " + e; });
+</script>
+"""
+at = page.rindex("</body>")
+open(sys.argv[2], "w", encoding="utf-8").write(page[:at] + harness + page[at:])
+EOF
+dump edge-harness "file://$tmp/edge-harness.html"
+clean_run edge-harness
+check "edge-harness: the page's answers" python3 - "$tmp/edge-harness.dom" "$tmp/edge.json" "$tmp/edge.expect.json" <<'EOF'
+import html, json, re, sys
+dom, report, expect = open(sys.argv[1]).read(), json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+m = re.search(r'data-harness="([^"]*)"', dom)
+if not m:
+    sys.exit("no data-harness: the harness did not finish")
+got = json.loads(html.unescape(m.group(1)))
+first = expect["first_cell"]
+summary = report["summary"]
+labels = [report["objects"][s["object"]] + s["name"] + s["section"] for s in summary]
+worst = max(range(len(summary)), key=lambda i: (summary[i]["poisoned"], -i))
+checks = [
+    ("tooltip names the program", first["label"] in got["tooltip"]),
+    ("tooltip names the kernel", first["path"] in got["tooltip"]),
+    ("tooltip names the outcome", first["outcome"] in got["tooltip"]),
+    ("a click opens the detail", got["detail"] == "block"),
+    ("detail heading: outcome and program",
+     got["detailTitle"].startswith(first["outcome"]) and first["label"] in got["detailTitle"]),
+    ("detail kernel", got["detailKernel"] == first["path"]),
+    ("header click: kernel detail", first["path"].rsplit("/", 1)[-1].replace(".btf", "") in got["kernelTitle"]),
+    ("header click: one line per program", got["kernelPrograms"] == len(summary)),
+    ("untick centos", got["colsWithoutCentos"] ==
+     len(report["kernels"]) - sum(k["path"].startswith("centos/") for k in report["kernels"])),
+    ("tick centos again", got["colsWithCentos"] == len(report["kernels"])),
+    ("program filter, any case", got["rowsOpenat"] == sum("openat" in l.lower() for l in labels) > 0),
+    ("sort by poisoned", got["firstRowByPoisoned"] == worst),
+    ("Escape closes the detail", got["detailAfterEscape"] == "none"),
+]
+bad = [name for name, ok in checks if not ok]
+print("  harness:", got)
+sys.exit("failed: " + ", ".join(bad) if bad else 0)
+EOF
+
 # The scale: 3,500 kernels x 100 programs.
 start=$(date +%s)
 dump large "file://$tmp/large.html"
