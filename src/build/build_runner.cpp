@@ -40,8 +40,9 @@ struct Outcome {
 
 class Runner {
  public:
-  Runner(OutputTree& tree, const ObjectSet& objects, const BuildOptions& options, const std::atomic<bool>& cancel)
-      : tree_(tree), objects_(objects), options_(options), cancel_(cancel) {}
+  Runner(OutputTree& tree, const ObjectSet& objects, const BuildOptions& options, const BuildCallbacks& callbacks,
+         const std::atomic<bool>& cancel)
+      : tree_(tree), objects_(objects), options_(options), callbacks_(callbacks), cancel_(cancel) {}
 
   // Builds one kernel; nullopt when cancelled before its output was committed. WROTE_BEFORE: the
   // state says an earlier run wrote this kernel's output (only then may a failure remove it).
@@ -55,7 +56,12 @@ class Runner {
       // The decompressed bytes are freed inside load_kernel_btf; only the parsed copy lives on.
       const BtfPtr btf = load_kernel_btf(k.input_path, {options_.max_input_size, &cancel_});
       if (cancel_) return std::nullopt;
-      bytes = minimize(btf.get(), objects_);
+      MinimizedKernel minimized = minimize_kernel(btf.get(), objects_,
+                                                  {.preserve_decisions = options_.preserve_decisions,
+                                                   .decisions = options_.decide,
+                                                   .hazards = options_.decide});
+      if (options_.decide && callbacks_.on_decided) callbacks_.on_decided(k, minimized);
+      bytes = std::move(minimized.bytes);
     } catch (const Error& e) {
       if (e.code() == ECANCELED) return std::nullopt;
       return input_failure(std::move(record), wrote_before, e.what());
@@ -110,6 +116,7 @@ class Runner {
   OutputTree& tree_;
   const ObjectSet& objects_;
   const BuildOptions& options_;
+  const BuildCallbacks& callbacks_;
   const std::atomic<bool>& cancel_;
 };
 
@@ -201,7 +208,7 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
   for (const auto& k : walk.kernels) {
     if (!k.selected) continue;
     ++result.found;
-    if (auto record = settled(tree, state, k, options.fingerprint))
+    if (auto record = options.decide ? std::nullopt : settled(tree, state, k, options.fingerprint))
       answered.push_back(std::move(*record));
     else
       todo.push_back(&k);
@@ -227,7 +234,7 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
   if (callbacks.on_start) callbacks.on_start(total);
   for (auto& r : answered) finish(std::move(r));
 
-  const Runner runner(tree, objects, options, cancel);
+  const Runner runner(tree, objects, options, callbacks, cancel);
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (;;) {

@@ -11,17 +11,23 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "archive_setup.h"
 #include "btfgen/build.h"
 #include "btfgen/common/error.h"
 #include "btfgen/common/text.h"
 #include "btfgen/minimize/object_set.h"
 #include "btfgen/pack/pack.h"
 #include "commands.h"
+#include "interrupts.h"
+#include "report_output.h"
 
 namespace btfgen::cli {
 
@@ -33,37 +39,6 @@ namespace fs = std::filesystem;
 constexpr int kExitOk = 0;
 constexpr int kExitKernelsFailed = 1;
 constexpr int kExitSetup = 2;
-constexpr int kExitInterrupted = 130;
-
-std::atomic<bool> g_cancel{false};
-static_assert(std::atomic<bool>::is_always_lock_free);
-
-extern "C" void on_interrupt(int) { g_cancel.store(true); }
-
-// SIGINT/SIGTERM ask the workers to stop (they finish or drop their current kernel, never leaving a
-// partial file). SA_RESETHAND: a second Ctrl-C kills at once, for the impatient.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    g_cancel = false;
-    struct sigaction sa{};
-    sa.sa_handler = on_interrupt;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~InterruptGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  struct sigaction old_int_{};
-  struct sigaction old_term_{};
-};
 
 struct BuildArgs {
   std::string archive = "./btfhub-archive";
@@ -81,12 +56,11 @@ struct BuildArgs {
   bool allow_failures = false;
   std::string max_input_size;
   bool wait_lock = false;
+  bool preserve_decisions = false;
+  std::string report_json, report_html;
 };
 
-unsigned online_cpus() {
-  const long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? static_cast<unsigned>(n) : 1;
-}
+ReportOutputs report_outputs(const BuildArgs& args) { return {.json = args.report_json, .html = args.report_html}; }
 
 std::string human_bytes(uint64_t bytes) {
   if (bytes < 1024) return fmt::format("{} B", bytes);
@@ -164,13 +138,6 @@ int run(const BuildArgs& args) {
     spdlog::error("btfgen build: {}", printable(what));
     return kExitSetup;
   };
-  std::error_code ec;
-  if (!fs::is_directory(args.archive, ec)) {
-    return setup_error(fmt::format(
-        "archive directory '{}' not found. In a checkout with the btfhub-archive submodule run `git submodule "
-        "update --init --depth 1 btfhub-archive`, or pass --archive DIR.",
-        args.archive));
-  }
   if (args.jobs == 0) return setup_error("--jobs must be at least 1");
   uint64_t max_input_size = kDefaultMaxInputSize;
   if (!args.max_input_size.empty()) {
@@ -184,42 +151,36 @@ int run(const BuildArgs& args) {
     return setup_error(fmt::format("--arch-dir '{}': expected one directory name, like aarch64", args.arch_dir));
   if (!args.pack.empty() && !pack_format_for(args.pack))
     return setup_error(fmt::format("--pack {}: unknown suffix; use one of {}", args.pack, kPackSuffixes));
+  const std::string report_error = check_report_outputs(report_outputs(args));
+  if (!report_error.empty()) return setup_error(report_error);
   std::string state_path = args.state;
   ArchiveWalk walk;
   try {
     check_output_dir(args.archive, args.output);
     if (state_path.empty()) state_path = state_file_path(args.output, args.arch);
-    WalkOptions walk_options{
-        .include = args.include, .exclude = args.exclude, .arch_dir = args.arch_dir, .cancel = &g_cancel};
-    if (fs::exists(args.output, ec)) walk_options.skip_dir = args.output;
-    walk = walk_archive(args.archive, args.arch, walk_options);
   } catch (const Error& e) {
-    if (e.code() == ECANCELED) return kExitInterrupted;
     return setup_error(e.what());
   }
+  {
+    WalkOptions walk_options{
+        .include = args.include, .exclude = args.exclude, .arch_dir = args.arch_dir, .cancel = &g_cancel};
+    std::error_code ec;
+    if (fs::exists(args.output, ec)) walk_options.skip_dir = args.output;
+    std::string why;
+    std::optional<ArchiveWalk> found = walk_for_command(args.archive, args.arch, walk_options, why);
+    if (!found) return why.empty() ? kExitInterrupted : setup_error(why);
+    walk = std::move(*found);
+  }
   for (const auto& note : walk.notes) spdlog::info("note: {}", printable(note));
-  if (walk.kernels.empty()) {
-    std::string dirs;
-    for (const auto& d : walk.arch_dirs) dirs += (dirs.empty() ? "" : ", ") + d;
-    const auto aliases = arch_aliases(args.arch);
-    std::string names;
-    for (const auto& a : aliases) names += (names.empty() ? "" : "|") + a;
-    return setup_error(fmt::format(
-        "no kernels for arch '{}' (directories named {}) in '{}'; arch directories found: {}", args.arch, names,
-        args.archive,
-        dirs.empty() ? "none (an uninitialised submodule? run `git submodule update --init --depth 1 btfhub-archive`)"
-                     : dirs));
-  }
-  if (walk.selected_count() == 0) {
-    return setup_error(fmt::format("{} kernels for arch '{}' in '{}', but none passes --include/--exclude",
-                                   walk.kernels.size(), args.arch, args.archive));
-  }
 
   std::optional<ObjectSet> objects;
   try {
     // Every file written beside the tree: never an input, never inside the tree.
-    const std::pair<const std::string*, const char*> extras[] = {
-        {&state_path, "--state"}, {&args.json, "--json"}, {&args.pack, "--pack"}};
+    const std::pair<const std::string*, const char*> extras[] = {{&state_path, "--state"},
+                                                                 {&args.json, "--json"},
+                                                                 {&args.pack, "--pack"},
+                                                                 {&args.report_json, "--report-json"},
+                                                                 {&args.report_html, "--report-html"}};
     for (const auto& [path, what] : extras) {
       if (path->empty()) continue;
       check_outside_output(*path, what, args.output);
@@ -234,16 +195,28 @@ int run(const BuildArgs& args) {
   BuildOptions options{.output_dir = args.output,
                        .arch = args.arch,
                        .jobs = args.jobs,
-                       .fingerprint = object_set_fingerprint(*objects),
+                       // Outputs made with and without --preserve-decisions may differ: never mixed.
+                       .fingerprint = object_set_fingerprint(*objects) + (args.preserve_decisions ? "+preserve" : ""),
                        .state_path = state_path,
                        .arch_dir = args.arch_dir,
                        .max_input_size = max_input_size,
-                       .wait_lock = args.wait_lock};
+                       .wait_lock = args.wait_lock,
+                       .preserve_decisions = args.preserve_decisions,
+                       .decide = !args.report_json.empty() || !args.report_html.empty()};
 
   ProgressBar bar(isatty(STDERR_FILENO) == 1);
   BuildCallbacks callbacks;
   callbacks.on_start = [&bar](size_t total) { bar.start(total); };
   callbacks.on_kernel = [&bar](const KernelRecord& k, size_t done, size_t) { bar.update(k, done); };
+  // The report is made from the pass that minimized each kernel: nothing is decompressed twice.
+  const RelocationCatalog catalog(*objects);
+  Report report{.arch = args.arch, .objects = args.objects, .catalog = &catalog};
+  std::mutex report_mutex;
+  callbacks.on_decided = [&](const ArchiveKernel& k, const MinimizedKernel& decided) {
+    KernelReport kernel = kernel_report(catalog, k.output_relative, decided, false);
+    const std::lock_guard<std::mutex> lock(report_mutex);
+    report.kernels.push_back(std::move(kernel));
+  };
 
   BuildResult result;
   try {
@@ -288,6 +261,26 @@ int run(const BuildArgs& args) {
       status = kExitSetup;
     }
   }
+  if (options.decide && !result.cancelled) {
+    // Kernels that failed (a bad input, or an output that could not be written) are failed in the
+    // report too; kernels merely removed from the tree are not part of it.
+    std::map<std::string, size_t> decided;
+    for (size_t i = 0; i < report.kernels.size(); i++) decided[report.kernels[i].path] = i;
+    std::set<std::string> selected;
+    for (const auto& k : walk.kernels) {
+      if (k.selected) selected.insert(k.output_relative);
+    }
+    for (const auto& k : result.kernels) {
+      if (k.status != KernelStatus::Failed || selected.count(k.output_relative) == 0) continue;
+      const auto it = decided.find(k.output_relative);
+      if (it == decided.end())
+        report.kernels.push_back(failed_kernel_report(k.output_relative, k.error));
+      else
+        report.kernels[it->second] = failed_kernel_report(k.output_relative, k.error);
+    }
+    report.sort_kernels();
+    if (emit_report(report, report_outputs(args), false) == 2) status = kExitSetup;
+  }
   if (!result.state_error.empty()) {
     spdlog::error("btfgen build: the state was not saved (the next run rebuilds): {}", printable(result.state_error));
     status = kExitSetup;
@@ -326,6 +319,12 @@ void add_build_command(CLI::App& app, int& exit_code) {
                 "Exit 0 even when some kernels failed (they are still reported)");
   cmd->add_option("--max-input-size", args->max_input_size,
                   "Largest decompressed kernel BTF (and tarball stream) accepted, e.g. 256M (the default)");
+  cmd->add_flag("--preserve-decisions", args->preserve_decisions,
+                "Where bpftool's output would make libbpf decide a relocation otherwise than on the full BTF, keep "
+                "every candidate libbpf could pick (elsewhere the bytes stay bpftool's)");
+  cmd->add_option("--report-json", args->report_json,
+                  "Also write the portability report (btfgen report --json) from the same pass");
+  cmd->add_option("--report-html", args->report_html, "Also write the report as one self-contained HTML page");
   cmd->add_flag("--wait-lock", args->wait_lock,
                 "When another build holds the output directory, wait for it instead of failing");
   cmd->footer(

@@ -14,6 +14,9 @@ void add_min_command(CLI::App& app, int& exit_code);
 // `btfgen build`: a whole btfhub-archive into a tree of minimized BTFs.
 void add_build_command(CLI::App& app, int& exit_code);
 
+// `btfgen report`: which programs relocate cleanly on which kernels.
+void add_report_command(CLI::App& app, int& exit_code);
+
 // `btfgen pack TREE FILE`: a deterministic tarball or C table of a tree.
 void add_pack_command(CLI::App& app, int& exit_code);
 

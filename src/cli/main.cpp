@@ -36,6 +36,7 @@ int run(int argc, char** argv) {
   int exit_code = 0;
   btfgen::cli::add_min_command(app, exit_code);
   btfgen::cli::add_build_command(app, exit_code);
+  btfgen::cli::add_report_command(app, exit_code);
   btfgen::cli::add_pack_command(app, exit_code);
   btfgen::cli::add_lookup_command(app, exit_code);
   // Diagnostics go to stderr so stdout stays clean for pipelines.

@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <vector>
 
@@ -73,7 +73,8 @@ BpfObject BpfObject::load(const std::string& path) {
   obj.sha256_ = sha256_hex(bytes);
   obj.size_ = bytes.size();
   for (FunctionSymbol& f : read_function_symbols(bytes))
-    obj.functions_.push_back({.section = std::move(f.section), .name = std::move(f.name), .offset = f.offset, .size = f.size});
+    obj.functions_.push_back(
+        {.section = std::move(f.section), .name = std::move(f.name), .offset = f.offset, .size = f.size});
   return obj;
 }
 

@@ -59,7 +59,8 @@ std::string root_name(const struct btf* target, const ReloOutcome& out) {
 
 KernelDecision decision_of(const struct btf* target, const CoreRelo& relo, const ReloOutcome& out) {
   if (relo.kind == kTypeIdLocal) return {.result = ReloResult::Resolved, .value = out.target.value};
-  if (out.matched) return {.result = ReloResult::Resolved, .value = out.target.value, .target_type = root_name(target, out)};
+  if (out.matched)
+    return {.result = ReloResult::Resolved, .value = out.target.value, .target_type = root_name(target, out)};
   if (out.target.poison) return {.result = ReloResult::Poisoned};
   return {.result = ReloResult::Missing, .value = out.target.value};
 }
@@ -72,10 +73,11 @@ std::vector<std::vector<KernelDecision>> decide_all(const struct btf* target, co
   for (const BpfObject& object : objects.objects()) {
     std::vector<KernelDecision>& decisions = all.emplace_back();
     decisions.reserve(object.relo_count());
-    resolve_object(target, index, object, [&](const CoreReloSection&, uint32_t, const CoreRelo& relo, const ReloOutcome& out) {
-      decisions.push_back(decision_of(target, relo, out));
-      return Status{};
-    });
+    resolve_object(target, index, object,
+                   [&](const CoreReloSection&, uint32_t, const CoreRelo& relo, const ReloOutcome& out) {
+                     decisions.push_back(decision_of(target, relo, out));
+                     return Status{};
+                   });
   }
   return all;
 }

@@ -12,8 +12,8 @@ const char* relo_kind_name(uint32_t kind) {
 
 const char* relo_kind_id(uint32_t kind) {
   static constexpr const char* kIds[kReloKindCount] = {
-      "field_byte_offset", "field_byte_size", "field_exists",   "field_signed",  "field_lshift_u64",
-      "field_rshift_u64",  "type_id_local",   "type_id_target", "type_exists",   "type_size",
+      "field_byte_offset", "field_byte_size", "field_exists",   "field_signed", "field_lshift_u64",
+      "field_rshift_u64",  "type_id_local",   "type_id_target", "type_exists",  "type_size",
       "enumval_exists",    "enumval_value",   "type_matches"};
   return kind < kReloKindCount ? kIds[kind] : "unknown";
 }

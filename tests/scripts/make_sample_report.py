@@ -143,8 +143,9 @@ def build(kind, seed):
             p = rng.randrange(len(programs))
             obj, name, section = programs[p]
             kernel["hazard"] = True
-            kernel["hazards"].append({"object": obj, "section": section, "index": 1, "full": "resolved",
-                                      "minimized": "poisoned"})
+            kernel["hazards"].append({"object": obj, "section": section, "index": 1, "field": "task_struct.loginuid",
+                                      "full": {"result": "resolved", "value": 8, "target_type": "task_struct"},
+                                      "minimized": {"result": "poisoned", "value": None, "target_type": None}})
         kernels.append(kernel)
         grid.append(row)
 

@@ -14,7 +14,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-render=${1:?usage: report_html_test.sh path/to/render_report_html}
+render=${1:?usage: report_html_test.sh path/to/render_report_html [btfgen BPF_TEST_DATA_DIR]}
+btfgen=${2:-}
+bpf_data=${3:-}
 
 skip() {
   if [[ ${CI:-} == true ]]; then
@@ -320,6 +322,25 @@ low = {name: found[name] for name in sys.argv[2:] if found[name] < (20 if name =
 sys.exit(f"too few pixels of {low}" if low else 0)
 EOF
 done
+# A real page: `btfgen report --html` over a crafted archive (tests/bpf): the narrowing hazard
+# kernel, a kernel without the type (every read poisoned) and a garbage kernel (failed).
+if [[ -n $btfgen ]]; then
+  mkdir -p "$tmp/archive/a/1/x86_64" "$tmp/archive/b/2/x86_64"
+  cp "$bpf_data/targets/narrowing.btf" "$bpf_data/targets/base.btf" "$tmp/archive/a/1/x86_64/"
+  echo garbage >"$tmp/archive/b/2/x86_64/garbage.btf"
+  "$btfgen" report --archive "$tmp/archive" --arch x86_64 --obj "$bpf_data/narrow_three.bpf.o" \
+    --html "$tmp/real.html" 2>"$tmp/real.err" || fail "btfgen report --html: $(cat "$tmp/real.err")"
+  dump real "file://$tmp/real.html"
+  clean_run real
+  check "real: heatmap cells" eq "$(attr real heatmap data-cells)" 9
+  check "real: clean cells" eq "$(attr real heatmap data-clean)" 3
+  check "real: poisoned cells" eq "$(attr real heatmap data-poisoned)" 3
+  check "real: failed cells" eq "$(attr real heatmap data-failed)" 3
+  check "real: hazard kernels" eq "$(attr real heatmap data-hazard-kernels)" 1
+  shot real "file://$tmp/real.html"
+  check "real: screenshot" test "$(stat -c %s "$tmp/real.png")" -gt 10000
+fi
+
 if [[ -n ${REPORT_HTML_KEEP:-} ]]; then
   mkdir -p "$REPORT_HTML_KEEP"
   cp "$tmp/sample.html" "$tmp/sample.png" "$tmp/sample-detail.png" "$REPORT_HTML_KEEP/"

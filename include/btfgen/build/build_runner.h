@@ -11,6 +11,7 @@
 #include "btfgen/build/build_state.h"
 #include "btfgen/build/kernel_record.h"
 #include "btfgen/input/kernel_btf.h"
+#include "btfgen/minimize/minimize.h"
 #include "btfgen/minimize/object_set.h"
 
 namespace btfgen {
@@ -24,6 +25,12 @@ struct BuildOptions {
   std::string arch_dir;     // the walk's WalkOptions::arch_dir (kept as a valid state spelling)
   uint64_t max_input_size = kDefaultMaxInputSize;
   bool wait_lock = false;  // another build holds the output directory: wait instead of failing
+  // --preserve-decisions (minimize_kernel); part of the fingerprint too, so outputs made without it
+  // are rebuilt.
+  bool preserve_decisions = false;
+  // A report is wanted: every selected kernel is decided (none is answered from the state; an
+  // unchanged output is still left untouched) and handed to BuildCallbacks::on_decided.
+  bool decide = false;
 };
 
 struct BuildCallbacks {
@@ -32,6 +39,10 @@ struct BuildCallbacks {
   // Called for every selected kernel as it finishes (also those taken from the state), serialized
   // (never concurrently), from whichever thread finished it.
   std::function<void(const KernelRecord& kernel, size_t done, size_t total)> on_kernel;
+  // With BuildOptions::decide: every kernel's decisions and hazards, from the pass that minimized
+  // it, called CONCURRENTLY from the workers (before on_kernel for that kernel). Kernels that fail
+  // are not passed here; their KernelRecord says why.
+  std::function<void(const ArchiveKernel& kernel, const MinimizedKernel& decided)> on_decided;
 };
 
 struct BuildResult {
