@@ -1,9 +1,11 @@
 // libFuzzer target: arbitrary kernel BTF bytes through parse_kernel_input and minimize() with real
 // CO-RE objects (the test programs, path baked in at build time). libbpf 1.1 accepts BTF with
-// dangling type ids and odd layouts; btfgen must produce bytes or throw btfgen::Error, never crash.
+// dangling type ids and odd layouts; btfgen must produce bytes or throw btfgen::Error, never crash,
+// and a decision-preserving output must always be possible where bpftool's changes a decision.
 #include <bpf/libbpf.h>
 #include <dirent.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -51,11 +53,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const btfgen::Error&) {
     return 0;
   }
+  // Every input also goes through what a report and --preserve-decisions do: re-deciding on the
+  // minimized output, and, where that would change a decision, the decision-preserving output,
+  // which must then decide as the full BTF (EPROTO says it does not: a bug, so a crash here).
   for (const auto& set : object_sets()) {
     try {
-      const auto out = btfgen::minimize(target.get(), set);
-      if (out.size() < 25) __builtin_trap();  // at least a header and one string byte
-    } catch (const btfgen::Error&) {
+      const auto out = btfgen::minimize_kernel(target.get(), set, {.preserve_decisions = true, .decisions = true});
+      if (out.bytes.size() < 25) __builtin_trap();  // at least a header and one string byte
+      if (out.preserved == out.hazards.empty()) __builtin_trap();
+    } catch (const btfgen::Error& e) {
+      if (e.code() == EPROTO) __builtin_trap();
     }
   }
   return 0;

@@ -25,6 +25,7 @@
 #include <tuple>
 
 #include "btfgen/common/error.h"
+#include "common/directory.h"
 #include "common/fd.h"
 
 namespace btfgen {
@@ -58,27 +59,6 @@ const char* special_kind(mode_t mode) {
 }
 
 std::string join(const std::string& dir, const std::string& name) { return dir.empty() ? name : dir + "/" + name; }
-
-// The names in directory FD, sorted (the walk, its notes and its errors are then deterministic).
-std::vector<std::string> read_names(Fd fd, const std::string& shown) {
-  DIR* dir = fdopendir(fd.get());
-  if (dir == nullptr) throw Error(errno, shown + ": cannot read directory: " + std::strerror(errno));
-  fd.release();
-  std::vector<std::string> names;
-  for (;;) {
-    errno = 0;
-    const dirent* e = readdir(dir);
-    if (e == nullptr) {
-      const int err = errno;
-      closedir(dir);
-      if (err != 0) throw Error(err, shown + ": cannot read directory: " + std::strerror(err));
-      break;
-    }
-    names.emplace_back(e->d_name);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 class Walker {
  public:
@@ -149,7 +129,7 @@ class Walker {
     const std::string parent_name = dir.relative.substr(dir.relative.find_last_of('/') + 1);
     const bool arch_dir = std::find(aliases_.begin(), aliases_.end(), parent_name) != aliases_.end();
 
-    for (const std::string& name : read_names(std::move(fd), path)) {
+    for (const std::string& name : directory_names(std::move(fd), path)) {
       check_cancel();
       if (name.empty() || name[0] == '.') continue;  // ., .., .git, temporary files, dotfiles
       const std::string relative = join(dir.relative, name);
@@ -231,8 +211,7 @@ class Walker {
       Fd fd(open(shown(dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW));
       if (!fd) continue;  // the run itself will say what is wrong with its output directory
       Fd keep(dup(fd.get()));
-      for (const std::string& name : read_names(std::move(fd), shown(dir))) {
-        if (name == "." || name == "..") continue;
+      for (const std::string& name : directory_names(std::move(fd), shown(dir))) {
         struct stat st{};
         if (fstatat(keep.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
         if (S_ISDIR(st.st_mode) && seen.insert(key_of(st)).second) todo.push_back(join(dir, name));

@@ -141,10 +141,9 @@ int run(const BuildArgs& args) {
   if (args.jobs == 0) return setup_error("--jobs must be at least 1");
   uint64_t max_input_size = kDefaultMaxInputSize;
   if (!args.max_input_size.empty()) {
-    const auto parsed = parse_size(args.max_input_size);
-    if (!parsed || *parsed == 0 || *parsed > kMaxInputSizeCeiling)
-      return setup_error(
-          fmt::format("--max-input-size '{}': expected a size from 1 to 4G-1 (e.g. 256M, 1G)", args.max_input_size));
+    std::string why;
+    const auto parsed = parse_max_input_size(args.max_input_size, why);
+    if (!parsed) return setup_error(why);
     max_input_size = *parsed;
   }
   if (!args.arch_dir.empty() && (args.arch_dir.find('/') != std::string::npos || args.arch_dir[0] == '.'))

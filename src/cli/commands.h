@@ -25,6 +25,8 @@ void add_lookup_command(CLI::App& app, int& exit_code);
 
 // A size with an optional binary unit: "256M", "1G", "4096", "64k", "2GiB"; nullopt when malformed.
 std::optional<uint64_t> parse_size(const std::string& text);
+// --max-input-size: a size from 1 to kMaxInputSizeCeiling; nullopt with ERROR set otherwise.
+std::optional<uint64_t> parse_max_input_size(const std::string& text, std::string& error);
 
 // Exit status bpftool uses for an errno-style code (the negative code truncated to 8 bits).
 int exit_status_for(int code);

@@ -43,10 +43,10 @@ void add_min_command(CLI::App& app, int& exit_code) {
   cmd->callback([args, &exit_code] {
     InputLimits limits;
     if (!args->max_input_size.empty()) {
-      const auto size = parse_size(args->max_input_size);
-      if (!size || *size == 0 || *size > kMaxInputSizeCeiling) {
-        spdlog::error("btfgen: --max-input-size '{}': expected a size from 1 to 4G-1 (e.g. 256M, 1G)",
-                      printable(args->max_input_size));
+      std::string why;
+      const auto size = parse_max_input_size(args->max_input_size, why);
+      if (!size) {
+        spdlog::error("btfgen: {}", printable(why));
         exit_code = 255;  // a usage error, as bpftool reports them
         return;
       }

@@ -47,10 +47,9 @@ int run(const ReportArgs& args) {
   if (args.jobs == 0) return setup_error("--jobs must be at least 1");
   uint64_t max_input_size = kDefaultMaxInputSize;
   if (!args.max_input_size.empty()) {
-    const auto parsed = parse_size(args.max_input_size);
-    if (!parsed || *parsed == 0 || *parsed > kMaxInputSizeCeiling)
-      return setup_error(
-          fmt::format("--max-input-size '{}': expected a size from 1 to 4G-1 (e.g. 256M, 1G)", args.max_input_size));
+    std::string why;
+    const auto parsed = parse_max_input_size(args.max_input_size, why);
+    if (!parsed) return setup_error(why);
     max_input_size = *parsed;
   }
   const ReportOutputs outputs{.json = args.json, .html = args.html, .fail_on = args.fail_on};

@@ -2,6 +2,7 @@
 #include <cctype>
 #include <cstdint>
 
+#include "btfgen/input/kernel_btf.h"
 #include "commands.h"
 
 namespace btfgen::cli {
@@ -32,6 +33,15 @@ std::optional<uint64_t> parse_size(const std::string& text) {
     return std::nullopt;
   if (value > (UINT64_MAX >> shift)) return std::nullopt;
   return value << shift;
+}
+
+std::optional<uint64_t> parse_max_input_size(const std::string& text, std::string& error) {
+  const auto size = parse_size(text);
+  if (!size || *size == 0 || *size > kMaxInputSizeCeiling) {
+    error = "--max-input-size '" + text + "': expected a size from 1 to 4G-1 (e.g. 256M, 1G)";
+    return std::nullopt;
+  }
+  return size;
 }
 
 }  // namespace btfgen::cli

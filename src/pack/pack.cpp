@@ -24,6 +24,7 @@
 #include "btfgen/common/error.h"
 #include "btfgen/common/output_file.h"
 #include "btfgen/input/kernel_btf.h"
+#include "common/directory.h"
 #include "common/fd.h"
 
 namespace btfgen {
@@ -56,21 +57,9 @@ std::vector<uint8_t> read_member(int dir_fd, const std::string& name, const std:
 // Collects the *.btf regular files below DIR_FD (RELATIVE names it) into OUT, never through links.
 void collect(int dir_fd, const std::string& relative, const std::string& tree, std::vector<PackMember>& out) {
   const std::string shown = relative.empty() ? tree : tree + "/" + relative;
-  Fd dup_fd(dup(dir_fd));
-  DIR* dir = dup_fd ? fdopendir(dup_fd.get()) : nullptr;
-  if (dir == nullptr) throw Error(errno, shown + ": cannot read directory: " + std::strerror(errno));
-  dup_fd.release();
   std::vector<std::string> names;
-  for (;;) {
-    errno = 0;
-    const dirent* e = readdir(dir);
-    if (e == nullptr) {
-      const int err = errno;
-      closedir(dir);
-      if (err != 0) throw Error(err, shown + ": cannot read directory: " + std::strerror(err));
-      break;
-    }
-    if (e->d_name[0] != '.') names.emplace_back(e->d_name);  // hidden: temporary files, state
+  for (std::string& name : directory_names(Fd(dup(dir_fd)), shown)) {
+    if (name[0] != '.') names.push_back(std::move(name));  // hidden: temporary files, state
   }
   for (const std::string& name : names) {
     const std::string child = relative.empty() ? name : relative + "/" + name;
