@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "btfgen/build.h"
+#include "btfgen/cache.h"
 #include "btfgen/common/error.h"
 #include "btfgen/common/text.h"
 #include "btfgen/minimize/object_set.h"
@@ -81,7 +83,18 @@ struct BuildArgs {
   bool allow_failures = false;
   std::string max_input_size;
   bool wait_lock = false;
+  std::string cache;  // --cache DIR, else $BTFGEN_CACHE_DIR
+  bool no_cache = false;
+  std::string cache_max;
 };
+
+// --no-cache wins over --cache, which wins over $BTFGEN_CACHE_DIR; empty: no cache.
+std::string cache_dir(const BuildArgs& args) {
+  if (args.no_cache) return {};
+  if (!args.cache.empty()) return args.cache;
+  const char* env = std::getenv("BTFGEN_CACHE_DIR");
+  return env != nullptr ? env : "";
+}
 
 unsigned online_cpus() {
   const long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -180,6 +193,13 @@ int run(const BuildArgs& args) {
           fmt::format("--max-input-size '{}': expected a size from 1 to 4G-1 (e.g. 256M, 1G)", args.max_input_size));
     max_input_size = *parsed;
   }
+  uint64_t cache_max = kDefaultCacheMax;
+  if (!args.cache_max.empty()) {
+    const auto parsed = parse_size(args.cache_max);
+    if (!parsed) return setup_error(fmt::format("--cache-max '{}': expected a size (e.g. 2G, 500M)", args.cache_max));
+    cache_max = *parsed;
+  }
+  const std::string cache = cache_dir(args);
   if (!args.arch_dir.empty() && (args.arch_dir.find('/') != std::string::npos || args.arch_dir[0] == '.'))
     return setup_error(fmt::format("--arch-dir '{}': expected one directory name, like aarch64", args.arch_dir));
   if (!args.pack.empty() && !pack_format_for(args.pack))
@@ -220,6 +240,7 @@ int run(const BuildArgs& args) {
     // Every file written beside the tree: never an input, never inside the tree.
     const std::pair<const std::string*, const char*> extras[] = {
         {&state_path, "--state"}, {&args.json, "--json"}, {&args.pack, "--pack"}};
+    if (!cache.empty()) check_outside_output(cache, "--cache", args.output);
     for (const auto& [path, what] : extras) {
       if (path->empty()) continue;
       check_outside_output(*path, what, args.output);
@@ -238,12 +259,18 @@ int run(const BuildArgs& args) {
                        .state_path = state_path,
                        .arch_dir = args.arch_dir,
                        .max_input_size = max_input_size,
-                       .wait_lock = args.wait_lock};
+                       .wait_lock = args.wait_lock,
+                       .cache_dir = cache,
+                       .cache_max = cache_max};
 
   ProgressBar bar(isatty(STDERR_FILENO) == 1);
   BuildCallbacks callbacks;
   callbacks.on_start = [&bar](size_t total) { bar.start(total); };
   callbacks.on_kernel = [&bar](const KernelRecord& k, size_t done, size_t) { bar.update(k, done); };
+  callbacks.on_cache_event = [](const CacheEvent& e) {
+    spdlog::debug("cache {}: {}{}{}", cache_event_name(e.kind), printable(e.path), e.detail.empty() ? "" : ": ",
+                  printable(e.detail));
+  };
 
   BuildResult result;
   try {
@@ -270,6 +297,12 @@ int run(const BuildArgs& args) {
       "s{}",
       result.found, result.written, result.unchanged, result.failed, result.removed, human_bytes(result.output_bytes),
       result.output_bytes, seconds, result.cancelled ? " (interrupted)" : "");
+
+  if (result.cache_used) {
+    const CacheCounters& c = result.cache;
+    spdlog::debug("cache totals ({}): {} hits, {} misses ({} rejected), {} stored, {} store failures, {} evicted",
+                  printable(cache), c.hits, c.misses, c.rejected, c.stored, c.store_failed, c.evicted);
+  }
 
   int status = kExitOk;
   if (!args.json.empty()) {
@@ -328,6 +361,11 @@ void add_build_command(CLI::App& app, int& exit_code) {
                   "Largest decompressed kernel BTF (and tarball stream) accepted, e.g. 256M (the default)");
   cmd->add_flag("--wait-lock", args->wait_lock,
                 "When another build holds the output directory, wait for it instead of failing");
+  cmd->add_option("--cache", args->cache,
+                  "Keep decompressed kernels in DIR for faster rebuilds (default: $BTFGEN_CACHE_DIR; docs/cache.md)");
+  cmd->add_flag("--no-cache", args->no_cache, "Use no cache, whatever --cache and $BTFGEN_CACHE_DIR say");
+  cmd->add_option("--cache-max", args->cache_max,
+                  "Most bytes of cache entries kept; least recently used ones are evicted (default 2G)");
   cmd->footer(
       "Exit status: 0 all kernels built (or --allow-failures), 1 some kernels failed, 2 setup error\n"
       "(archive, arch, objects, output), 130 interrupted.");
