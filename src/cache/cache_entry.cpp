@@ -53,6 +53,17 @@ uint32_t header_crc(const uint8_t* head) {
   return static_cast<uint32_t>(crc32(0, head, static_cast<uInt>(kCrcOffset)));
 }
 
+// zlib's crc32 takes at most 4 GiB - 1 at a time; a member is below that (--max-input-size).
+uint32_t bytes_crc(std::span<const uint8_t> bytes) {
+  uLong crc = crc32(0, nullptr, 0);
+  for (size_t at = 0; at < bytes.size();) {
+    const size_t n = std::min<size_t>(bytes.size() - at, size_t{1} << 30);
+    crc = crc32(crc, bytes.data() + at, static_cast<uInt>(n));
+    at += n;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
 Failure bad(const std::string& what) { return Failure{EBADMSG, what}; }
 
 bool is_hex(std::string_view s) {
@@ -105,8 +116,8 @@ std::vector<uint8_t> encode(const CacheKey& key, const TarballMember& member, in
   put64(h + 56, member.stream_bytes);
   put64(h + 64, member.bytes.size());
   put64(h + 72, n);
-  const auto digest = sha256_digest(member.bytes);
-  std::memcpy(h + 80, digest.data(), digest.size());
+  put32(h + 80, bytes_crc(member.bytes));
+  std::memset(h + 84, 0, 28);
   put32(h + 112, static_cast<uint32_t>(member.name.size()));
   put32(h + 116, 0);
   put32(h + kCrcOffset, header_crc(h));
@@ -131,7 +142,7 @@ Result<Header> parse_header(std::span<const uint8_t> head, const CacheKey& key, 
   header.stream_bytes = get64(h + 56);
   header.member_size = get64(h + 64);
   header.payload_size = get64(h + 72);
-  std::memcpy(header.member_sha256.data(), h + 80, header.member_sha256.size());
+  header.member_crc32 = get32(h + 80);
   header.name_length = get32(h + 112);
   // Sizes are claims: nothing is allocated for them before they pass the caps.
   if (header.member_size > max_input_size || header.stream_bytes > max_input_size)
@@ -160,7 +171,7 @@ Result<TarballMember> decode_body(const Header& header, std::span<const uint8_t>
       ZSTD_decompressDCtx(dctx.get(), member.bytes.data(), member.bytes.size(), payload.data(), payload.size());
   if (ZSTD_isError(n)) return bad(std::string("zstd: ") + ZSTD_getErrorName(n));
   if (n != header.member_size) return bad("payload decompresses to " + std::to_string(n) + " bytes");
-  if (sha256_digest(member.bytes) != header.member_sha256) return bad("checksum of the decompressed BTF mismatch");
+  if (bytes_crc(member.bytes) != header.member_crc32) return bad("checksum of the decompressed BTF mismatch");
   return member;
 }
 

@@ -30,6 +30,10 @@ std::optional<std::vector<uint8_t>> read_tarball(const std::string& path, const 
   struct stat st{};
   if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   if (static_cast<uint64_t>(st.st_size) > limits.max_input_size) return std::nullopt;
+  // Sniffed first: a raw BTF or an ELF is not read twice.
+  uint8_t head[512];
+  const ssize_t got = pread(fd.get(), head, sizeof(head), 0);
+  if (got <= 0 || !is_tarball({head, static_cast<size_t>(got)})) return std::nullopt;
   std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
   size_t done = 0;
   while (done < bytes.size()) {
@@ -40,7 +44,6 @@ std::optional<std::vector<uint8_t>> read_tarball(const std::string& path, const 
     done += static_cast<size_t>(n);
   }
   bytes.resize(done);
-  if (!is_tarball(bytes)) return std::nullopt;
   return bytes;
 }
 

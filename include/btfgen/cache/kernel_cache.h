@@ -6,7 +6,7 @@
 //     run; ~1 ms a kernel). A touched tarball with the same bytes still hits; other bytes never do,
 //     whatever their size and mtime.
 //   - Every entry is verified before use: magic, version, codec, the key, a CRC of the header, sizes
-//     capped by max_input_size (claims, never trusted for allocation), and the SHA-256 of the
+//     capped by max_input_size (claims, never trusted for allocation), and the CRC-32 of the
 //     decompressed bytes. Anything else (corrupt, truncated, foreign, not a regular file) is
 //     reported once as Rejected and treated as a miss: never used, never fatal.
 //   - Entries are written to a temporary file in the directory and renamed into place: concurrent
