@@ -122,7 +122,7 @@ std::vector<uint8_t> encode(const CacheKey& key, const TarballMember& member, in
   put32(h + 116, 0);
   put32(h + kCrcOffset, header_crc(h));
   put32(h + 124, 0);
-  std::memcpy(h + kHeaderSize, member.name.data(), member.name.size());
+  std::copy(member.name.begin(), member.name.end(), h + kHeaderSize);  // not NUL-terminated: sized
   return out;
 }
 

@@ -136,7 +136,7 @@ CacheCounters KernelCache::counters() const {
   return counters_;
 }
 
-void KernelCache::report(CacheEvent event) {
+void KernelCache::report(const CacheEvent& event) {
   std::lock_guard lock(mutex_);
   switch (event.kind) {
     case CacheEvent::Kind::Hit:

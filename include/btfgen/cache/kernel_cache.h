@@ -91,7 +91,7 @@ class KernelCache {
   CacheCounters counters() const;
 
  private:
-  void report(CacheEvent event);
+  void report(const CacheEvent& event);
   void store_failed(const PendingEntry& entry, const std::string& why);
 
   CacheOptions options_;
