@@ -78,11 +78,11 @@ bench_dataset() {
   local warm_cmd="$common --cache $d/cache --output $d/warm --state $d/warm.state $all"
   echo "== $name" >&2
   # The warm cache and the 60-object tree the object change starts from (cache filled by that run).
-  $common --cache "$d/cache" --output "$d/base60" --state "$d/base60.state" $some >/dev/null
+  $common --cache "$d/cache" --output "$d/base60" --state "$d/base60.state" $some >/dev/null 2>&1
   local restore="rm -rf $d/warm && cp -a $d/base60 $d/warm && cp -a $d/base60.state $d/warm.state"
 
   hyperfine --style basic --runs "$n" --export-json "$results/$name.json" --export-markdown "$results/$name.md" \
-    -n xz-floor "$floor_cmd" \
+    -n xz-floor --prepare "true" "$floor_cmd" \
     -n cold-no-cache --prepare "rm -rf $d/cold" "$cold_cmd" \
     -n cold-empty-cache --prepare "rm -rf $d/fill $d/fill-cache" "$fill_cmd" \
     -n warm-obj-change --prepare "$restore" "$warm_cmd"
