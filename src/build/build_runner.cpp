@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "btfgen/build/output_tree.h"
+#include "btfgen/cache/cached_load.h"
 #include "btfgen/common/error.h"
 #include "btfgen/input/kernel_btf.h"
 #include "btfgen/minimize/minimize.h"
@@ -41,8 +42,8 @@ struct Outcome {
 class Runner {
  public:
   Runner(OutputTree& tree, const ObjectSet& objects, const BuildOptions& options, const BuildCallbacks& callbacks,
-         const std::atomic<bool>& cancel)
-      : tree_(tree), objects_(objects), options_(options), callbacks_(callbacks), cancel_(cancel) {}
+         KernelCache* cache, const std::atomic<bool>& cancel)
+      : tree_(tree), objects_(objects), options_(options), callbacks_(callbacks), cache_(cache), cancel_(cancel) {}
 
   // Builds one kernel; nullopt when cancelled before its output was committed. WROTE_BEFORE: the
   // state says an earlier run wrote this kernel's output (only then may a failure remove it).
@@ -52,16 +53,19 @@ class Runner {
                         .input_size = k.input_size,
                         .input_mtime_ns = k.input_mtime_ns};
     std::vector<uint8_t> bytes;
+    std::optional<PendingEntry> pending;  // the cache entry to write once the output is done
     try {
-      // The decompressed bytes are freed inside load_kernel_btf; only the parsed copy lives on.
-      const BtfPtr btf = load_kernel_btf(k.input_path, {options_.max_input_size, &cancel_});
+      // Without a cache the decompressed bytes are freed inside load_kernel_btf; with one, a miss
+      // keeps them until its entry is written below.
+      CachedKernel loaded = load_kernel_btf_cached(k.input_path, {options_.max_input_size, &cancel_}, cache_);
       if (cancel_) return std::nullopt;
-      MinimizedKernel minimized = minimize_kernel(btf.get(), objects_,
+      MinimizedKernel minimized = minimize_kernel(loaded.btf.get(), objects_,
                                                   {.preserve_decisions = options_.preserve_decisions,
                                                    .decisions = options_.decide,
                                                    .hazards = options_.decide});
       if (options_.decide && callbacks_.on_decided) callbacks_.on_decided(k, minimized);
       bytes = std::move(minimized.bytes);
+      pending = std::move(loaded.pending);
     } catch (const Error& e) {
       if (e.code() == ECANCELED) return std::nullopt;
       return input_failure(std::move(record), wrote_before, e.what());
@@ -71,6 +75,18 @@ class Runner {
 
     record.output_size = bytes.size();
     record.output_sha256 = sha256_hex(bytes);
+    // Off the kernel's critical path: after its output, whatever became of that.
+    struct StoreLater {
+      KernelCache* cache;
+      std::optional<PendingEntry>& pending;
+      const std::atomic<bool>& cancel;
+      ~StoreLater() {
+        try {
+          if (cache != nullptr && pending && !cancel) cache->store(*pending);
+        } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory while storing: only the entry is lost
+        }
+      }
+    } store_later{cache_, pending, cancel_};
     try {
       if (tree_.holds(k.output_relative, bytes)) {
         record.status = KernelStatus::Unchanged;
@@ -117,6 +133,7 @@ class Runner {
   const ObjectSet& objects_;
   const BuildOptions& options_;
   const BuildCallbacks& callbacks_;
+  KernelCache* cache_;
   const std::atomic<bool>& cancel_;
 };
 
@@ -199,6 +216,14 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
 
   BuildResult result;
   result.warnings = std::move(read.warnings);
+  std::optional<KernelCache> cache;
+  if (!options.cache_dir.empty()) {
+    cache.emplace(CacheOptions{.dir = options.cache_dir,
+                               .max_bytes = options.cache_max,
+                               .max_input_size = options.max_input_size,
+                               .on_event = callbacks.on_cache_event});
+    result.cache_used = true;
+  }
   std::vector<KernelRecord> records;
   remove_departed(tree, walk, state, records, result.warnings);
 
@@ -234,7 +259,7 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
   if (callbacks.on_start) callbacks.on_start(total);
   for (auto& r : answered) finish(std::move(r));
 
-  const Runner runner(tree, objects, options, callbacks, cancel);
+  const Runner runner(tree, objects, options, callbacks, cache ? &*cache : nullptr, cancel);
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (;;) {
@@ -270,6 +295,12 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
     if (migrate) tree.remove(legacy.substr(options.output_dir.size() + 1));
   } catch (const Error& e) {
     result.state_error = first_line(e.what());
+  }
+
+  if (cache) {
+    if (!cancel) cache->evict();
+    for (auto& w : cache->warnings()) result.warnings.push_back(std::move(w));
+    result.cache = cache->counters();
   }
 
   result.cancelled = cancel;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -21,6 +22,7 @@
 
 #include "archive_setup.h"
 #include "btfgen/build.h"
+#include "btfgen/cache.h"
 #include "btfgen/common/error.h"
 #include "btfgen/common/text.h"
 #include "btfgen/minimize/object_set.h"
@@ -58,9 +60,20 @@ struct BuildArgs {
   bool wait_lock = false;
   bool preserve_decisions = false;
   std::string report_json, report_html;
+  std::string cache;  // --cache DIR, else $BTFGEN_CACHE_DIR
+  bool no_cache = false;
+  std::string cache_max;
 };
 
 ReportOutputs report_outputs(const BuildArgs& args) { return {.json = args.report_json, .html = args.report_html}; }
+
+// --no-cache wins over --cache, which wins over $BTFGEN_CACHE_DIR; empty: no cache.
+std::string cache_dir(const BuildArgs& args) {
+  if (args.no_cache) return {};
+  if (!args.cache.empty()) return args.cache;
+  const char* env = std::getenv("BTFGEN_CACHE_DIR");
+  return env != nullptr ? env : "";
+}
 
 std::string human_bytes(uint64_t bytes) {
   if (bytes < 1024) return fmt::format("{} B", bytes);
@@ -146,6 +159,13 @@ int run(const BuildArgs& args) {
     if (!parsed) return setup_error(why);
     max_input_size = *parsed;
   }
+  uint64_t cache_max = kDefaultCacheMax;
+  if (!args.cache_max.empty()) {
+    const auto parsed = parse_size(args.cache_max);
+    if (!parsed) return setup_error(fmt::format("--cache-max '{}': expected a size (e.g. 2G, 500M)", args.cache_max));
+    cache_max = *parsed;
+  }
+  const std::string cache = cache_dir(args);
   if (!args.arch_dir.empty() && (args.arch_dir.find('/') != std::string::npos || args.arch_dir[0] == '.'))
     return setup_error(fmt::format("--arch-dir '{}': expected one directory name, like aarch64", args.arch_dir));
   if (!args.pack.empty() && !pack_format_for(args.pack))
@@ -180,6 +200,7 @@ int run(const BuildArgs& args) {
                                                                  {&args.pack, "--pack"},
                                                                  {&args.report_json, "--report-json"},
                                                                  {&args.report_html, "--report-html"}};
+    if (!cache.empty()) check_outside_output(cache, "--cache", args.output);
     for (const auto& [path, what] : extras) {
       if (path->empty()) continue;
       check_outside_output(*path, what, args.output);
@@ -201,7 +222,9 @@ int run(const BuildArgs& args) {
                        .max_input_size = max_input_size,
                        .wait_lock = args.wait_lock,
                        .preserve_decisions = args.preserve_decisions,
-                       .decide = !args.report_json.empty() || !args.report_html.empty()};
+                       .decide = !args.report_json.empty() || !args.report_html.empty(),
+                       .cache_dir = cache,
+                       .cache_max = cache_max};
 
   ProgressBar bar(isatty(STDERR_FILENO) == 1);
   BuildCallbacks callbacks;
@@ -215,6 +238,10 @@ int run(const BuildArgs& args) {
     KernelReport kernel = kernel_report(catalog, k.output_relative, decided, false);
     const std::lock_guard<std::mutex> lock(report_mutex);
     report.kernels.push_back(std::move(kernel));
+  };
+  callbacks.on_cache_event = [](const CacheEvent& e) {
+    spdlog::debug("cache {}: {}{}{}", cache_event_name(e.kind), printable(e.path), e.detail.empty() ? "" : ": ",
+                  printable(e.detail));
   };
 
   BuildResult result;
@@ -242,6 +269,12 @@ int run(const BuildArgs& args) {
       "s{}",
       result.found, result.written, result.unchanged, result.failed, result.removed, human_bytes(result.output_bytes),
       result.output_bytes, seconds, result.cancelled ? " (interrupted)" : "");
+
+  if (result.cache_used) {
+    const CacheCounters& c = result.cache;
+    spdlog::debug("cache totals ({}): {} hits, {} misses ({} rejected), {} stored, {} store failures, {} evicted",
+                  printable(cache), c.hits, c.misses, c.rejected, c.stored, c.store_failed, c.evicted);
+  }
 
   int status = kExitOk;
   if (!args.json.empty()) {
@@ -326,6 +359,11 @@ void add_build_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--report-html", args->report_html, "Also write the report as one self-contained HTML page");
   cmd->add_flag("--wait-lock", args->wait_lock,
                 "When another build holds the output directory, wait for it instead of failing");
+  cmd->add_option("--cache", args->cache,
+                  "Keep decompressed kernels in DIR for faster rebuilds (default: $BTFGEN_CACHE_DIR; docs/cache.md)");
+  cmd->add_flag("--no-cache", args->no_cache, "Use no cache, whatever --cache and $BTFGEN_CACHE_DIR say");
+  cmd->add_option("--cache-max", args->cache_max,
+                  "Most bytes of cache entries kept; least recently used ones are evicted (default 2G)");
   cmd->footer(
       "Exit status: 0 all kernels built (or --allow-failures), 1 some kernels failed, 2 setup error\n"
       "(archive, arch, objects, output), 130 interrupted.");

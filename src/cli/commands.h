@@ -23,6 +23,9 @@ void add_pack_command(CLI::App& app, int& exit_code);
 // `btfgen lookup`: which file of a tree or pack this host needs.
 void add_lookup_command(CLI::App& app, int& exit_code);
 
+// `btfgen cache stats|clean`: what the kernel cache holds, and emptying it.
+void add_cache_command(CLI::App& app, int& exit_code);
+
 // A size with an optional binary unit: "256M", "1G", "4096", "64k", "2GiB"; nullopt when malformed.
 std::optional<uint64_t> parse_size(const std::string& text);
 // --max-input-size: a size from 1 to kMaxInputSizeCeiling; nullopt with ERROR set otherwise.

@@ -39,6 +39,7 @@ int run(int argc, char** argv) {
   btfgen::cli::add_report_command(app, exit_code);
   btfgen::cli::add_pack_command(app, exit_code);
   btfgen::cli::add_lookup_command(app, exit_code);
+  btfgen::cli::add_cache_command(app, exit_code);
   // Diagnostics go to stderr so stdout stays clean for pipelines.
   spdlog::set_default_logger(spdlog::stderr_color_mt("btfgen"));
   spdlog::set_pattern("%v");

@@ -53,10 +53,7 @@ BtfPtr take(Result<BtfImage> image, const std::string& origin) {
   return std::move(image->btf);
 }
 
-struct Member {
-  std::string name;
-  std::vector<uint8_t> bytes;
-};
+using Member = TarballMember;
 
 // Reads the first regular "*.btf" member of the archive A, within LIMITS.
 Member read_btf_member(struct archive* a, const std::string& origin, const InputLimits& limits) {
@@ -117,6 +114,8 @@ Member read_btf_member(struct archive* a, const std::string& origin, const Input
         throw Error(EFBIG, origin + ": member " + m.name + " exceeds " + cap_text(limits.max_input_size));
       check_stream();
     }
+    const la_int64_t consumed = archive_filter_bytes(a, 0);
+    m.stream_bytes = consumed > 0 ? static_cast<uint64_t>(consumed) : m.bytes.size();
     return m;
   }
   throw Error(ENOENT, origin + ": tarball has no *.btf member");
@@ -155,12 +154,23 @@ BtfPtr parse_member(const Member& m, const std::string& origin, const InputLimit
 
 }  // namespace
 
+bool is_tarball(std::span<const uint8_t> head) {
+  return sniff_format(head.first(std::min(head.size(), kSniffBytes))) == InputFormat::Archive;
+}
+
+TarballMember read_tarball_member(std::span<const uint8_t> tarball, const std::string& origin,
+                                  const InputLimits& limits) {
+  ArchivePtr a = new_tar_reader(origin);
+  if (archive_read_open_memory(a.get(), tarball.data(), tarball.size()) != ARCHIVE_OK) cannot_open(a.get(), origin);
+  return read_btf_member(a.get(), origin, limits);
+}
+
+BtfPtr parse_tarball_member(const TarballMember& member, const std::string& origin, const InputLimits& limits) {
+  return parse_member(member, origin, limits);
+}
+
 BtfPtr parse_kernel_input(std::span<const uint8_t> bytes, const std::string& origin, const InputLimits& limits) {
-  if (sniff_format(bytes.first(std::min(bytes.size(), kSniffBytes))) == InputFormat::Archive) {
-    ArchivePtr a = new_tar_reader(origin);
-    if (archive_read_open_memory(a.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) cannot_open(a.get(), origin);
-    return parse_member(read_btf_member(a.get(), origin, limits), origin, limits);
-  }
+  if (is_tarball(bytes)) return parse_member(read_tarball_member(bytes, origin, limits), origin, limits);
   return take(parse_btf_bytes(bytes, false, limits.max_input_size), origin);
 }
 

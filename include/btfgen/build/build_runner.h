@@ -10,6 +10,7 @@
 #include "btfgen/build/archive_walker.h"
 #include "btfgen/build/build_state.h"
 #include "btfgen/build/kernel_record.h"
+#include "btfgen/cache/kernel_cache.h"
 #include "btfgen/input/kernel_btf.h"
 #include "btfgen/minimize/minimize.h"
 #include "btfgen/minimize/object_set.h"
@@ -31,6 +32,8 @@ struct BuildOptions {
   // A report is wanted: every selected kernel is decided (none is answered from the state; an
   // unchanged output is still left untouched) and handed to BuildCallbacks::on_decided.
   bool decide = false;
+  std::string cache_dir;   // the kernel cache (docs/cache.md); empty: none
+  uint64_t cache_max = kDefaultCacheMax;
 };
 
 struct BuildCallbacks {
@@ -43,6 +46,8 @@ struct BuildCallbacks {
   // it, called CONCURRENTLY from the workers (before on_kernel for that kernel). Kernels that fail
   // are not passed here; their KernelRecord says why.
   std::function<void(const ArchiveKernel& kernel, const MinimizedKernel& decided)> on_decided;
+  // Every cache hit, miss, rejected entry, store and eviction (serialized), for debug logging.
+  std::function<void(const CacheEvent& event)> on_cache_event;
 };
 
 struct BuildResult {
@@ -53,6 +58,8 @@ struct BuildResult {
   bool cancelled = false;             // CANCEL was raised; kernels not reached are not in `kernels`
   std::vector<std::string> warnings;  // state lines dropped, paths left alone because they are not ours
   std::string state_error;            // the state could not be saved (the outputs are fine)
+  bool cache_used = false;            // OPTIONS.cache_dir was set
+  CacheCounters cache;                // what the cache did (misses include rejected entries)
 };
 
 // Builds every selected kernel of WALK into OPTIONS.output_dir with OBJECTS, reusing the state file,
@@ -62,6 +69,9 @@ struct BuildResult {
 //     removed, and WALK must be complete (walk_archive never returns a partial walk);
 //   - a kernel whose input fails (corrupt, too large, ambiguous...) fails alone and is remembered;
 //     one whose output cannot be written or removed fails alone and is retried next run;
+//   - with a cache, a tarball kernel is read from its verified entry, or decompressed and its entry
+//     written after its output; the cache never changes an output byte, and a cache that cannot be
+//     written is one warning. Least recently used entries above OPTIONS.cache_max are evicted last;
 //   - when CANCEL becomes true, workers stop within one block of decompression without committing
 //     their kernel's output, the state of finished kernels is saved, and the result says cancelled.
 // Throws Error only for what stops the whole run before any kernel: the output directory cannot be

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "btfgen/common/btf_handle.h"
 
@@ -35,5 +36,24 @@ BtfPtr load_kernel_btf(const std::string& path, const InputLimits& limits = {});
 
 // The same for bytes already in memory (fuzzing, tests); ORIGIN names them in errors.
 BtfPtr parse_kernel_input(std::span<const uint8_t> bytes, const std::string& origin, const InputLimits& limits = {});
+
+// The two halves of reading a tarball, for callers that keep its decompressed BTF member (the
+// kernel cache): load_kernel_btf on a tarball is parse_tarball_member(read_tarball_member(...)).
+struct TarballMember {
+  std::string name;            // the member's name inside the tarball
+  std::vector<uint8_t> bytes;  // its decompressed bytes (at most LIMITS.max_input_size)
+  uint64_t stream_bytes = 0;   // decompressed bytes of the whole stream consumed to reach its end
+};
+
+// True when HEAD (a file's first bytes) starts a tarball, plain or compressed.
+bool is_tarball(std::span<const uint8_t> head);
+
+// The first regular "*.btf" member of the tarball TARBALL (in memory), within LIMITS. Throws
+// btfgen::Error naming ORIGIN.
+TarballMember read_tarball_member(std::span<const uint8_t> tarball, const std::string& origin,
+                                  const InputLimits& limits = {});
+
+// MEMBER parsed as load_kernel_btf parses a tarball's member; errors name ORIGIN and the member.
+BtfPtr parse_tarball_member(const TarballMember& member, const std::string& origin, const InputLimits& limits = {});
 
 }  // namespace btfgen

@@ -1,0 +1,131 @@
+// bench/cache_formats.cpp: how fast each candidate format of a kernel cache entry reads, and how big
+// it is, on real kernels (the numbers behind the choice in BENCHMARKS.md, "Kernel cache").
+//
+//   c++ -O2 -std=c++20 bench/cache_formats.cpp -o /tmp/cache_formats -lzstd -llz4 -llzma -lcrypto
+//   mkdir /tmp/raw && for f in ARCHIVE/*/*/x86_64/*.btf.tar.xz; do tar -xOJf "$f" > /tmp/raw/$(basename "$f" .tar.xz); done
+//   /tmp/cache_formats ARCHIVE/*/*/x86_64/*.btf.tar.xz -- /tmp/raw/*.btf
+//
+// Times are CPU time of this thread (CLOCK_THREAD_CPUTIME_ID), so other jobs on a shared host
+// disturb them less than wall time; per kernel, averaged over all kernels given.
+#include <lz4.h>
+#include <lzma.h>
+#include <openssl/evp.h>
+#include <zstd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Bytes = std::vector<char>;
+
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+Bytes read_file(const char* path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<Bytes> tarballs, raws;
+  int i = 1;
+  for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) tarballs.push_back(read_file(argv[i]));
+  for (++i; i < argc; ++i) raws.push_back(read_file(argv[i]));
+  if (tarballs.empty() || raws.empty()) {
+    std::fprintf(stderr, "usage: %s TARBALL... -- RAW_BTF...\n", argv[0]);
+    return 2;
+  }
+  size_t archive = 0, raw = 0;
+  for (const auto& t : tarballs) archive += t.size();
+  for (const auto& r : raws) raw += r.size();
+  std::printf("| format | read (decompress) ms/kernel | write (compress) ms/kernel | bytes / archive bytes |\n");
+  std::printf("|---|---|---|---|\n");
+
+  double xz = 0;
+  for (const auto& t : tarballs) {
+    std::vector<uint8_t> out(256 << 20);
+    size_t in_pos = 0, out_pos = 0;
+    uint64_t memlimit = UINT64_MAX;
+    const double t0 = cpu_seconds();
+    if (lzma_stream_buffer_decode(&memlimit, 0, nullptr, reinterpret_cast<const uint8_t*>(t.data()), &in_pos, t.size(),
+                                  out.data(), &out_pos, out.size()) != LZMA_OK)
+      std::fprintf(stderr, "xz decode failed\n");
+    xz += cpu_seconds() - t0;
+  }
+  std::printf("| xz (the archive's .tar.xz) | %.1f | - | 1.00 |\n", xz * 1000 / tarballs.size());
+
+  for (const int level : {-1, 1, 3, 6}) {
+    size_t bytes = 0;
+    double write = 0, read = 0;
+    ZSTD_CCtx* c = ZSTD_createCCtx();
+    ZSTD_DCtx* d = ZSTD_createDCtx();
+    for (const auto& r : raws) {
+      Bytes out(ZSTD_compressBound(r.size())), back(r.size());
+      double t0 = cpu_seconds();
+      const size_t n = ZSTD_compressCCtx(c, out.data(), out.size(), r.data(), r.size(), level);
+      write += cpu_seconds() - t0;
+      bytes += n;
+      t0 = cpu_seconds();
+      ZSTD_decompressDCtx(d, back.data(), back.size(), out.data(), n);
+      read += cpu_seconds() - t0;
+      if (back != r) std::fprintf(stderr, "zstd round trip failed\n");
+    }
+    ZSTD_freeCCtx(c);
+    ZSTD_freeDCtx(d);
+    std::printf("| zstd level %d | %.1f | %.1f | %.2f |\n", level, read * 1000 / raws.size(), write * 1000 / raws.size(),
+                static_cast<double>(bytes) / archive);
+  }
+  {
+    size_t bytes = 0;
+    double write = 0, read = 0;
+    for (const auto& r : raws) {
+      Bytes out(LZ4_compressBound(static_cast<int>(r.size()))), back(r.size());
+      double t0 = cpu_seconds();
+      const int n = LZ4_compress_default(r.data(), out.data(), static_cast<int>(r.size()), static_cast<int>(out.size()));
+      write += cpu_seconds() - t0;
+      bytes += static_cast<size_t>(n);
+      t0 = cpu_seconds();
+      LZ4_decompress_safe(out.data(), back.data(), n, static_cast<int>(back.size()));
+      read += cpu_seconds() - t0;
+      if (back != r) std::fprintf(stderr, "lz4 round trip failed\n");
+    }
+    std::printf("| lz4 (default) | %.1f | %.1f | %.2f |\n", read * 1000 / raws.size(), write * 1000 / raws.size(),
+                static_cast<double>(bytes) / archive);
+  }
+  {
+    double read = 0;
+    for (const auto& r : raws) {
+      Bytes back(r.size());
+      const double t0 = cpu_seconds();
+      std::memcpy(back.data(), r.data(), r.size());
+      read += cpu_seconds() - t0;
+    }
+    std::printf("| raw BTF (a copy; page cache) | %.1f | - | %.2f |\n", read * 1000 / raws.size(),
+                static_cast<double>(raw) / archive);
+  }
+  // The cache's key and check: SHA-256 of the tarball (every run) and of the decompressed member.
+  auto sha256_ms = [](const std::vector<Bytes>& files) {
+    double total = 0;
+    for (const auto& f : files) {
+      unsigned char digest[EVP_MAX_MD_SIZE];
+      unsigned int length = 0;
+      const double t0 = cpu_seconds();
+      EVP_Digest(f.data(), f.size(), digest, &length, EVP_sha256(), nullptr);
+      total += cpu_seconds() - t0;
+    }
+    return total * 1000 / files.size();
+  };
+  std::printf("\nSHA-256 per kernel: tarball %.2f ms, decompressed BTF %.2f ms\n", sha256_ms(tarballs), sha256_ms(raws));
+  return 0;
+}
