@@ -90,9 +90,20 @@ class LookupConsumers : public ::testing::Test {
           "  if (rc == 0) printf(\"%s\\n\", m.file->path);\n"
           "  return rc == 0 ? 0 : rc == BTFGEN_ENOTFOUND ? 1 : 2;\n"
           "}\n");
-    const auto cc =
-        run_command({"cc", "-std=c11", "-Wall", "-Werror", "-I" + std::string(BTFGEN_INCLUDE_DIR), "-I" + t_.path(),
-                     t_.file("main.c"), t_.file("table.c"), BTFGEN_RUNTIME_LIB, "-lz", "-o", t_.file("table-lookup")});
+    std::vector<std::string> cc_args = {"cc",
+                                        "-std=c11",
+                                        "-Wall",
+                                        "-Werror",
+                                        "-I" + std::string(BTFGEN_INCLUDE_DIR),
+                                        "-I" + t_.path(),
+                                        t_.file("main.c"),
+                                        t_.file("table.c"),
+                                        BTFGEN_RUNTIME_LIB,
+                                        "-lz",
+                                        "-o",
+                                        t_.file("table-lookup")};
+    if (const std::string flags = BTFGEN_TEST_CC_FLAGS; !flags.empty()) cc_args.insert(cc_args.begin() + 1, flags);
+    const auto cc = run_command(cc_args);
     ASSERT_EQ(cc.exit_code, 0) << cc.err;
   }
 
