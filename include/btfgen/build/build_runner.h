@@ -32,7 +32,7 @@ struct BuildOptions {
   // A report is wanted: every selected kernel is decided (none is answered from the state; an
   // unchanged output is still left untouched) and handed to BuildCallbacks::on_decided.
   bool decide = false;
-  std::string cache_dir;   // the kernel cache (docs/cache.md); empty: none
+  std::string cache_dir;  // the kernel cache (docs/cache.md); empty: none
   uint64_t cache_max = kDefaultCacheMax;
 };
 

@@ -11,8 +11,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <filesystem>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -428,9 +428,9 @@ void expect_decides_like_full(bool preserve) {
         EXPECT_EQ(got[i].section, want[i].section);
         EXPECT_EQ(got[i].index, want[i].index);
         EXPECT_EQ(got[i].kind, want[i].kind);
-        const bool same = got[i].matched == want[i].matched && got[i].poison == want[i].poison &&
-                          (want[i].kind == kTypeIdTarget ? got[i].target_name == want[i].target_name
-                                                         : got[i].value == want[i].value);
+        const bool same =
+            got[i].matched == want[i].matched && got[i].poison == want[i].poison &&
+            (want[i].kind == kTypeIdTarget ? got[i].target_name == want[i].target_name : got[i].value == want[i].value);
         // A difference is allowed (and must be reported) only in bpftool's output.
         EXPECT_EQ(same, preserve || reported.count(i) == 0);
         if (!preserve && is_known_divergence(object_path, target_path, want[i].section))
