@@ -13,9 +13,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #include "btfgen/build/output_tree.h"
@@ -238,8 +240,21 @@ BuildResult run_build(const ArchiveWalk& walk, const ObjectSet& objects, const B
     else
       todo.push_back(&k);
   }
-  // Biggest first, so the pool does not end waiting on one large kernel.
-  std::sort(todo.begin(), todo.end(), [](const ArchiveKernel* a, const ArchiveKernel* b) {
+  // One directory (one release's builds) at a time, so the kernel cache stores each one against the
+  // first of its directory while that is in memory; the directories with the most bytes first and,
+  // within one, the biggest kernel first, so the pool ends on small kernels, not waiting on a large one.
+  std::map<std::string_view, uint64_t> directory_bytes;
+  auto directory = [](const ArchiveKernel* k) {
+    const std::string_view path = k->output_relative;
+    return path.substr(0, path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/'));
+  };
+  for (const ArchiveKernel* k : todo) directory_bytes[directory(k)] += k->input_size;
+  std::sort(todo.begin(), todo.end(), [&](const ArchiveKernel* a, const ArchiveKernel* b) {
+    const std::string_view da = directory(a), db = directory(b);
+    if (da != db) {
+      const uint64_t ba = directory_bytes[da], bb = directory_bytes[db];
+      return ba != bb ? ba > bb : da < db;
+    }
     return a->input_size != b->input_size ? a->input_size > b->input_size : a->output_relative < b->output_relative;
   });
 

@@ -57,15 +57,6 @@ std::vector<Listed> list(const std::string& dir, Fd& dir_fd) {
   return out;
 }
 
-uint64_t claimed_btf_bytes(int dir_fd, const std::string& name) {
-  const Fd fd(openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  uint8_t size[8];
-  if (!fd || pread(fd.get(), size, sizeof(size), 64) != static_cast<ssize_t>(sizeof(size))) return 0;
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | size[i];
-  return v;
-}
-
 }  // namespace
 
 CacheStats cache_stats(const std::string& dir) {
@@ -76,7 +67,10 @@ CacheStats cache_stats(const std::string& dir) {
       case Kind::Entry: {
         ++stats.entries;
         stats.entry_bytes += static_cast<uint64_t>(l.st.st_size);
-        stats.btf_bytes += claimed_btf_bytes(dir_fd.get(), l.name);
+        if (const auto peek = cache_entry::peek(dir_fd.get(), l.name)) {
+          stats.btf_bytes += peek->member_size;
+          if (peek->delta) ++stats.deltas;
+        }
         const int64_t used = mtime_ns(l.st);
         if (stats.entries == 1 || used < stats.oldest_use_ns) stats.oldest_use_ns = used;
         if (stats.entries == 1 || used > stats.newest_use_ns) stats.newest_use_ns = used;

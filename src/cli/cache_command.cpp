@@ -39,7 +39,7 @@ std::string resolve(const std::string& option) {
 int stats(const std::string& dir) {
   const CacheStats s = cache_stats(dir);
   fmt::print("cache: {}\n", printable(dir));
-  fmt::print("entries: {}\n", s.entries);
+  fmt::print("entries: {} ({} stored against a base entry of their directory)\n", s.entries, s.deltas);
   fmt::print("entry bytes: {}\n", s.entry_bytes);
   fmt::print("btf bytes: {}\n", s.btf_bytes);
   fmt::print("temporary files: {}\n", s.temporary);

@@ -10,6 +10,7 @@ namespace btfgen {
 
 struct CacheStats {
   size_t entries = 0;
+  size_t deltas = 0;                             // entries stored against a base entry
   uint64_t entry_bytes = 0;                      // on disk
   uint64_t btf_bytes = 0;                        // decompressed BTF the entries hold (their headers' claim)
   size_t temporary = 0;                          // unfinished writes (a run in progress, or killed)

@@ -1,18 +1,24 @@
 // The kernel cache: each tarball kernel's decompressed BTF member, kept in a directory in a form much
 // faster to read than xz (zstd level 1), so that a rebuild over the same kernels skips xz (docs/cache.md).
+// The first kernel of a directory stored in a run is kept alone (a base); the others of that
+// directory are compressed against it (deltas), a third of the size: btfhub's kernels of one release
+// share nearly all their types.
 //
 // Rules:
 //   - An entry is keyed by the tarball's content: its size and the SHA-256 of its bytes (hashed every
 //     run; ~1 ms a kernel). A touched tarball with the same bytes still hits; other bytes never do,
 //     whatever their size and mtime.
 //   - Every entry is verified before use: magic, version, codec, the key, a CRC of the header, sizes
-//     capped by max_input_size (claims, never trusted for allocation), and the CRC-32 of the
-//     decompressed bytes. Anything else (corrupt, truncated, foreign, not a regular file) is
+//     capped by max_input_size (claims, never trusted for allocation), and the zstd frame's checksum of
+//     the decompressed bytes. Anything else (corrupt, truncated, foreign, not a regular file) is
 //     reported once as Rejected and treated as a miss: never used, never fatal.
 //   - Entries are written to a temporary file in the directory and renamed into place: concurrent
 //     runs sharing the directory are safe without locks.
+//   - A delta is read with its base, which must be a valid standalone entry; a delta whose base is
+//     missing or damaged is rejected like a damaged entry (and rewritten from the tarball).
 //   - A hit sets the entry's mtime to now; evict() removes the least recently used entries until the
-//     directory holds at most max_bytes of entries. Only files that are entries by name and magic
+//     directory holds at most max_bytes of entries. A base counts as used when any of its deltas
+//     was, and a delta whose base is gone goes first. Only files that are entries by name and magic
 //     are ever removed.
 //   - A directory that cannot be created or written gives one warning(); the build goes on (lookups
 //     still work if it can be read).
@@ -21,6 +27,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -91,8 +98,23 @@ class KernelCache {
   CacheCounters counters() const;
 
  private:
+  // A standalone entry's member held in memory: what this run's new entries of its directory are
+  // written against, and what delta entries read this run decode with.
+  struct Base {
+    CacheKey key;
+    std::string group;  // the directory of the tarball it belongs to
+    std::shared_ptr<const std::vector<uint8_t>> bytes;
+    uint32_t checksum = 0;
+  };
+  static constexpr size_t kMaxBases = 4;  // bases held at once: directories are built one after another
+
   void report(const CacheEvent& event);
   void store_failed(const PendingEntry& entry, const std::string& why);
+  std::string entry_path(const CacheKey& key) const;
+  // The base entry KEY, from memory or read and verified from its file; a failure says why.
+  std::optional<Base> load_base(const CacheKey& key, const std::string& group, std::string& why);
+  std::optional<Base> base_of_group(const std::string& group);
+  void remember_base(Base base);
 
   CacheOptions options_;
   bool writable_ = false;
@@ -100,6 +122,8 @@ class KernelCache {
   std::string write_warning_;  // the first write that failed in a writable directory
   mutable std::mutex mutex_;   // guards counters_, write_warning_ and on_event
   CacheCounters counters_;
+  std::mutex bases_mutex_;  // guards bases_ (never held while reading or writing a file)
+  std::deque<Base> bases_;  // most recently used last
 };
 
 }  // namespace btfgen

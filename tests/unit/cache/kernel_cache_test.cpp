@@ -4,7 +4,10 @@
 // (same size, same mtime, other bytes) never does; corrupt, truncated, foreign and oversized entries
 // and a directory in an entry's place are rejected and the tarball used; eviction keeps the most
 // recently used entries under the cap; an unwritable directory is one warning; stats and clean
-// count and remove only entries.
+// count and remove only entries. Kernels of one directory: the first is stored alone (the base), the
+// others against it (deltas), a fraction of its size; a delta whose base is damaged, missing or
+// itself a delta is rejected and the tarball used; eviction keeps a base while its deltas are used
+// and removes a delta without its base first.
 #include <archive.h>
 #include <archive_entry.h>
 #include <bpf/btf.h>
@@ -198,8 +201,19 @@ void damage_and_check(KernelCacheTest& f, const std::function<void(const std::st
 
 TEST_F(KernelCacheTest, BitFlipInThePayloadIsRejected) {
   damage_and_check(*this, [](const std::string& entry) {
+    // Compressed data garbled (64 bytes before the frame's end; a single flipped bit may land in
+    // bits zstd never reads): a decoding error or zstd's checksum of the content catches it.
     Bytes b = test::read_file_bytes(entry);
-    b[b.size() - 3] ^= 0x10;
+    ASSERT_GT(b.size(), 512u);
+    for (size_t i = b.size() - 68; i < b.size() - 4; ++i) b[i] ^= 0x5a;
+    write_file(entry, b);
+  });
+}
+
+TEST_F(KernelCacheTest, BitFlipInTheFrameChecksumIsRejected) {
+  damage_and_check(*this, [](const std::string& entry) {
+    Bytes b = test::read_file_bytes(entry);
+    b[b.size() - 3] ^= 0x10;  // the frame's last 4 bytes: its checksum, which the header repeats
     write_file(entry, b);
   });
 }
@@ -263,13 +277,28 @@ TEST_F(KernelCacheTest, EntryClaimingMoreThanTheCapIsNotUsed) {
   EXPECT_EQ(cache.counters().rejected, 1u);
 }
 
+// base.btf with the last name's last letter set to LETTER: a distinct kernel of nearly the same bytes.
+Bytes variant(const Bytes& btf, char letter) {
+  Bytes b = btf;
+  b[b.size() - 2] = static_cast<uint8_t>(letter);
+  return b;
+}
+
+// The entry files in DIR that are not in BEFORE.
+std::vector<std::string> new_entries(const std::string& dir, const std::vector<std::string>& before) {
+  std::vector<std::string> out;
+  for (const auto& e : entries_in(dir))
+    if (std::find(before.begin(), before.end(), e) == before.end()) out.push_back(e);
+  return out;
+}
+
 TEST_F(KernelCacheTest, EvictionKeepsTheMostRecentlyUsedUnderTheCap) {
+  // One kernel per directory: every entry stands alone (deltas have their own test below).
   std::vector<std::string> tarballs;
   for (int i = 0; i < 3; ++i) {
-    Bytes b = base;
-    b[b.size() - 2] = static_cast<uint8_t>('a' + i);  // the last name's last letter: distinct kernels
-    tarballs.push_back(t.file("k" + std::to_string(i) + ".btf.tar.xz"));
-    write_tarball(tarballs.back(), b, true);
+    fs::create_directory(t.file("d" + std::to_string(i)));
+    tarballs.push_back(t.file("d" + std::to_string(i) + "/k.btf.tar.xz"));
+    write_tarball(tarballs.back(), variant(base, static_cast<char>('a' + i)), true);
   }
   {
     KernelCache cache(options());
@@ -294,6 +323,165 @@ TEST_F(KernelCacheTest, EvictionKeepsTheMostRecentlyUsedUnderTheCap) {
   EXPECT_EQ(entries_in(t.file("cache")).size(), 2u);
   EXPECT_FALSE(load(cache, tarballs[1]).hit);  // the least recently used one went
   EXPECT_TRUE(load(cache, tarballs[0]).hit);
+}
+
+// Three kernels of one directory, stored in order: entries[0] is the base, 1 and 2 its deltas.
+struct Siblings {
+  std::vector<std::string> tarballs;
+  std::vector<Bytes> btfs;
+  std::vector<std::string> entries;
+};
+Siblings store_siblings(KernelCacheTest& f) {
+  Siblings s;
+  KernelCache cache(f.options());
+  for (int i = 0; i < 3; ++i) {
+    s.btfs.push_back(variant(f.base, static_cast<char>('a' + i)));
+    s.tarballs.push_back(f.t.file("s" + std::to_string(i) + ".btf.tar.xz"));
+    write_tarball(s.tarballs.back(), s.btfs.back(), true);
+    const auto before = entries_in(f.t.file("cache"));
+    EXPECT_FALSE(f.load(cache, s.tarballs.back()).hit);
+    const auto added = new_entries(f.t.file("cache"), before);
+    EXPECT_EQ(added.size(), 1u);
+    if (!added.empty()) s.entries.push_back(added[0]);
+  }
+  return s;
+}
+
+TEST_F(KernelCacheTest, KernelsOfOneDirectoryAreStoredAgainstTheFirst) {
+  const Siblings s = store_siblings(*this);
+  ASSERT_EQ(s.entries.size(), 3u);
+  const CacheStats stats = cache_stats(t.file("cache"));
+  EXPECT_EQ(stats.entries, 3u);
+  EXPECT_EQ(stats.deltas, 2u);
+  EXPECT_EQ(stats.btf_bytes, 3 * base.size());
+  // A delta holds what differs from its base (one letter), not the kernel again.
+  EXPECT_LT(fs::file_size(s.entries[1]) * 4, fs::file_size(s.entries[0]));
+  EXPECT_LT(fs::file_size(s.entries[2]) * 4, fs::file_size(s.entries[0]));
+
+  // Another run (nothing in memory): every kernel hits with its own bytes, deltas first.
+  events.clear();
+  KernelCache cache(options());
+  for (const int i : {2, 1, 0}) {
+    const CachedKernel k = load(cache, s.tarballs[i]);
+    EXPECT_TRUE(k.hit) << i;
+    EXPECT_EQ(raw_of(k.btf), s.btfs[i]) << i;
+  }
+  EXPECT_EQ(cache.counters().hits, 3u);
+  EXPECT_EQ(cache.counters().rejected, 0u);
+}
+
+// A delta whose base entry was damaged by DAMAGE: rejected (naming the base), the tarball used and
+// the entry rewritten; never the wrong bytes.
+void damage_base_and_check(KernelCacheTest& f, const std::function<void(const Siblings&)>& damage,
+                           const std::string& why) {
+  const Siblings s = store_siblings(f);
+  ASSERT_EQ(s.entries.size(), 3u);
+  damage(s);
+  f.events.clear();
+  KernelCache cache(f.options());
+  const CachedKernel k = f.load(cache, s.tarballs[1]);
+  EXPECT_FALSE(k.hit);
+  EXPECT_EQ(raw_of(k.btf), s.btfs[1]);
+  ASSERT_EQ(f.count(CacheEvent::Kind::Rejected), 1u);
+  for (const auto& e : f.events) {
+    if (e.kind != CacheEvent::Kind::Rejected) continue;
+    EXPECT_NE(e.detail.find(s.entries[1] + ": its base " + s.entries[0]), std::string::npos) << e.detail;
+    EXPECT_NE(e.detail.find(why), std::string::npos) << e.detail;
+  }
+  const CachedKernel healed = f.load(cache, s.tarballs[1]);
+  EXPECT_TRUE(healed.hit);
+  EXPECT_EQ(raw_of(healed.btf), s.btfs[1]);
+}
+
+TEST_F(KernelCacheTest, DeltaWithADamagedBaseIsRejected) {
+  damage_base_and_check(
+      *this,
+      [](const Siblings& s) {
+        Bytes b = test::read_file_bytes(s.entries[0]);
+        b[b.size() - 3] ^= 0x10;
+        write_file(s.entries[0], b);
+      },
+      "zstd");
+}
+
+TEST_F(KernelCacheTest, DeltaWithoutItsBaseIsRejected) {
+  damage_base_and_check(*this, [](const Siblings& s) { fs::remove(s.entries[0]); }, "missing");
+}
+
+TEST_F(KernelCacheTest, DeltaWhoseBaseIsItselfADeltaIsRejected) {
+  // s0's entry rewritten as a delta against another kernel of its directory: s1's base is now a
+  // delta, which a base may never be (reading any entry takes at most two frames).
+  damage_base_and_check(
+      *this,
+      [this](const Siblings& s) {
+        const std::string other = t.file("z.btf.tar.xz");
+        write_tarball(other, variant(base, 'z'), true);
+        fs::remove(s.entries[0]);
+        KernelCache cache(options());
+        load(cache, other);          // the directory's base this time
+        load(cache, s.tarballs[0]);  // s0 stored against it
+        EXPECT_EQ(cache_stats(t.file("cache")).deltas, 3u);
+      },
+      "not a standalone entry");
+}
+
+TEST_F(KernelCacheTest, EvictionKeepsABaseWhileItsDeltasAreUsed) {
+  const Siblings s = store_siblings(*this);
+  ASSERT_EQ(s.entries.size(), 3u);
+  // A lone kernel in another directory, and ages: the base oldest, the lone kernel next, the deltas
+  // youngest. By its own mtime the base would go first; it is as young as its youngest delta.
+  fs::create_directory(t.file("other"));
+  const std::string lone = t.file("other/k.btf.tar.xz");
+  write_tarball(lone, variant(base, 'q'), true);
+  const auto before = entries_in(t.file("cache"));
+  {
+    KernelCache cache(options());
+    load(cache, lone);
+  }
+  const auto lone_entry = new_entries(t.file("cache"), before);
+  ASSERT_EQ(lone_entry.size(), 1u);
+  auto age = [](const std::string& path, time_t when) {
+    const struct timespec times[2] = {{when, 0}, {when, 0}};
+    ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  };
+  age(s.entries[0], 1000);
+  age(lone_entry[0], 2000);
+  age(s.entries[1], 3000);
+  age(s.entries[2], 3000);
+  uint64_t all = 0;
+  for (const auto& e : entries_in(t.file("cache"))) all += fs::file_size(e);
+  CacheOptions capped = options();
+  capped.max_bytes = all - 1;  // one entry must go
+  {
+    KernelCache cache(capped);
+    cache.evict();
+    EXPECT_EQ(cache.counters().evicted, 1u);
+  }
+  EXPECT_FALSE(test::file_exists(lone_entry[0]));
+  EXPECT_TRUE(test::file_exists(s.entries[0]));
+
+  // Without its base a delta is of no use: it goes before anything else, however young (here before
+  // a lone kernel's entry older than every other).
+  fs::remove(s.entries[0]);
+  fs::create_directory(t.file("third"));
+  const std::string oldest = t.file("third/k.btf.tar.xz");
+  write_tarball(oldest, variant(base, 'r'), true);
+  const auto before_oldest = entries_in(t.file("cache"));
+  {
+    KernelCache cache(options());
+    load(cache, oldest);
+  }
+  const auto oldest_entry = new_entries(t.file("cache"), before_oldest);
+  ASSERT_EQ(oldest_entry.size(), 1u);
+  age(oldest_entry[0], 500);
+  all = 0;
+  for (const auto& e : entries_in(t.file("cache"))) all += fs::file_size(e);
+  capped.max_bytes = all - 1;
+  KernelCache cache(capped);
+  cache.evict();
+  EXPECT_EQ(cache.counters().evicted, 1u);
+  EXPECT_EQ(entries_in(t.file("cache")).size(), 2u);
+  EXPECT_TRUE(test::file_exists(oldest_entry[0]));
 }
 
 TEST_F(KernelCacheTest, UnwritableDirectoryIsOneWarningAndStillLoads) {
