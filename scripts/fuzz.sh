@@ -14,7 +14,7 @@ build=${BTFGEN_FUZZ_BUILD:-$root/build-fuzz}
 
 CC=clang-19 CXX=clang++-19 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBTFGEN_FUZZ=ON >/dev/null
-targets=(fuzz_minimize fuzz_btf_ext fuzz_kernel_input)
+targets=(fuzz_minimize fuzz_btf_ext fuzz_kernel_input fuzz_cache_entry)
 [[ $target == all ]] || targets=("$target")
 ninja -C "$build" "${targets[@]}" >/dev/null
 
@@ -22,6 +22,7 @@ declare -A seeds=(
   [fuzz_minimize]=$build/tests/bpf/targets
   [fuzz_btf_ext]=$build/fuzz/btf_ext_seeds
   [fuzz_kernel_input]=$build/fuzz/kernel_input_seeds
+  [fuzz_cache_entry]=$build/fuzz/cache_entry_seeds
 )
 for t in "${targets[@]}"; do
   corpus=$build/corpus/$t findings=$build/findings/$t

@@ -27,7 +27,7 @@ fi
 if [[ ${BTFGEN_SKIP_FUZZ:-0} != 1 ]]; then
   CC=clang-19 CXX=clang++-19 cmake -S "$root" -B "$root/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DBTFGEN_FUZZ=ON
-  ninja -C "$root/build-fuzz" fuzz_minimize fuzz_btf_ext fuzz_kernel_input
+  ninja -C "$root/build-fuzz" fuzz_minimize fuzz_btf_ext fuzz_kernel_input fuzz_cache_entry
   (cd "$root/build-fuzz" && ctest --output-on-failure -L fuzz)
 fi
 
