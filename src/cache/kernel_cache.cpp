@@ -20,7 +20,9 @@
 #include <system_error>
 
 #include "btfgen/common/error.h"
+#include "btfgen/common/output_file.h"
 #include "cache/cache_entry.h"
+#include "cache/mapped_bytes.h"
 #include "common/fd.h"
 
 namespace btfgen {
@@ -35,18 +37,6 @@ struct DirDeleter {
 
 std::string errno_text(int code) { return std::strerror(code); }
 
-// Writes all of BYTES to FD.
-bool write_all(int fd, std::span<const uint8_t> bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 // Reads exactly BYTES.size() bytes at OFFSET.
 bool read_all(int fd, std::span<uint8_t> bytes, off_t offset) {
   size_t done = 0;
@@ -58,33 +48,6 @@ bool read_all(int fd, std::span<uint8_t> bytes, off_t offset) {
   }
   return true;
 }
-
-// A temporary file in DIR, unlinked on destruction unless committed.
-class TempFile {
- public:
-  explicit TempFile(const std::string& dir) : path_(dir + "/" + std::string(cache_entry::kTempPrefix) + "XXXXXX") {
-    fd_ = Fd(mkostemp(path_.data(), O_CLOEXEC));
-    if (!fd_) path_.clear();
-  }
-  ~TempFile() {
-    if (!path_.empty()) unlink(path_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  int fd() const { return fd_.get(); }
-  bool ok() const { return static_cast<bool>(fd_); }
-  // Renames the file to TARGET; false (errno set) when it cannot.
-  bool commit(const std::string& target) {
-    if (fchmod(fd_.get(), 0644) != 0 || close(fd_.release()) != 0) return false;
-    if (rename(path_.c_str(), target.c_str()) != 0) return false;
-    path_.clear();
-    return true;
-  }
-
- private:
-  std::string path_;
-  Fd fd_;
-};
 
 // The directory of the tarball at ORIGIN: kernels of one directory are one release's builds.
 std::string group_of(const std::string& origin) {
@@ -143,6 +106,10 @@ std::optional<EntryFile> read_entry_file(const std::string& path, const CacheKey
   return e;
 }
 
+// Entries are written like every file btfgen writes (a temporary file renamed into place), with a
+// prefix `cache clean` recognises, and without fsync: a lost entry is only a miss.
+AtomicFileOptions temp_file_options() { return {.temp_prefix = cache_entry::kTempPrefix, .durable = false}; }
+
 }  // namespace
 
 const char* cache_event_name(CacheEvent::Kind kind) {
@@ -170,14 +137,25 @@ KernelCache::KernelCache(CacheOptions options) : options_(std::move(options)) {
     warning_ = options_.dir + ": cannot create the cache directory (" + ec.message() + "); building without the cache";
     return;
   }
+  dir_fd_ = open(options_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd_ < 0) {
+    warning_ =
+        options_.dir + ": cannot open the cache directory (" + errno_text(errno) + "); building without the cache";
+    return;
+  }
   // Probe with a real temporary file: access(W_OK) says yes to root on a read-only mount.
-  TempFile probe(options_.dir);
-  if (!probe.ok()) {
-    warning_ = options_.dir + ": cache directory is not writable (" + errno_text(errno) +
+  try {
+    const AtomicFile probe(dir_fd_, ".probe", options_.dir, temp_file_options());
+  } catch (const Error& e) {
+    warning_ = options_.dir + ": cache directory is not writable (" + errno_text(e.code()) +
                "); building without storing entries";
     return;
   }
   writable_ = true;
+}
+
+KernelCache::~KernelCache() {
+  if (dir_fd_ >= 0) close(dir_fd_);
 }
 
 std::vector<std::string> KernelCache::warnings() const {
@@ -272,8 +250,13 @@ std::optional<KernelCache::Base> KernelCache::load_base(const CacheKey& key, con
     why = member.failure().message;
     return std::nullopt;
   }
-  Base base{key, group, std::make_shared<const std::vector<uint8_t>>(std::move(member->bytes)),
-            file->header.member_checksum};
+  Base base;
+  try {
+    base = Base{key, group, MappedBytes::copy_of(member->bytes), file->header.member_checksum};
+  } catch (const std::bad_alloc&) {
+    why = "out of memory";
+    return std::nullopt;
+  }
   remember_base(base);
   return base;
 }
@@ -298,7 +281,7 @@ std::optional<TarballMember> KernelCache::lookup(const CacheKey& key, const std:
     if (!base) return reject("its base " + entry_path(file->header.base_key) + ": " + why);
   }
   std::optional<cache_entry::Base> against;
-  if (base) against = cache_entry::Base{base->key, *base->bytes, base->checksum};
+  if (base) against = cache_entry::Base{base->key, base->bytes->span(), base->checksum};
   auto member = cache_entry::decode_body(file->header, file->body, against ? &*against : nullptr);
   if (!member) return reject(member.failure().message);
   // Least recently used is by mtime: a hit makes the entry young again (no-op when read-only).
@@ -306,8 +289,7 @@ std::optional<TarballMember> KernelCache::lookup(const CacheKey& key, const std:
   // A standalone entry is the base a new kernel of its directory is stored against this run.
   if (!file->header.delta && writable_ && !base_of_group(group)) {
     try {
-      remember_base(
-          {key, group, std::make_shared<const std::vector<uint8_t>>(member->bytes), file->header.member_checksum});
+      remember_base({key, group, MappedBytes::copy_of(member->bytes), file->header.member_checksum});
     } catch (const std::bad_alloc&) {  // NOLINT(bugprone-empty-catch): a base is an optimisation
     }
   }
@@ -327,23 +309,24 @@ void KernelCache::store(const PendingEntry& entry) {
   std::vector<uint8_t> bytes;
   try {
     const cache_entry::Base against{base ? base->key : CacheKey{},
-                                    base ? std::span<const uint8_t>(*base->bytes) : std::span<const uint8_t>{},
-                                    base ? base->checksum : 0};
+                                    base ? base->bytes->span() : std::span<const uint8_t>{}, base ? base->checksum : 0};
     bytes = cache_entry::encode(entry.key, entry.member, base ? &against : nullptr);
   } catch (const std::exception& e) {
     store_failed(entry, e.what());
     return;
   }
-  TempFile temp(options_.dir);
-  if (!temp.ok()) return store_failed(entry, errno_text(errno));
-  if (!write_all(temp.fd(), bytes)) return store_failed(entry, errno_text(errno != 0 ? errno : ENOSPC));
-  const std::string path = entry_path(entry.key);
-  if (!temp.commit(path)) return store_failed(entry, path + ": " + errno_text(errno));
+  const std::string name = cache_entry::entry_name(entry.key);
+  try {
+    AtomicFile file(dir_fd_, name, options_.dir + "/" + name, temp_file_options());
+    file.write(bytes);
+    file.commit();
+  } catch (const Error& e) {
+    return store_failed(entry, options_.dir + "/" + name + ": " + errno_text(e.code()));
+  }
   report({CacheEvent::Kind::Stored, entry.origin, {}});
   if (!base) {
     try {
-      remember_base({entry.key, group, std::make_shared<const std::vector<uint8_t>>(entry.member.bytes),
-                     cache_entry::member_checksum(bytes)});
+      remember_base({entry.key, group, MappedBytes::copy_of(entry.member.bytes), cache_entry::member_checksum(bytes)});
     } catch (const std::bad_alloc&) {  // NOLINT(bugprone-empty-catch): a base is an optimisation
     }
   }

@@ -7,6 +7,8 @@
 #include <filesystem>
 
 #include "btfgen/common/error.h"
+#include "btfgen/input/kernel_btf.h"
+#include "commands.h"
 
 namespace btfgen::cli {
 
@@ -49,6 +51,15 @@ std::optional<ArchiveWalk> walk_for_command(const std::string& archive, const st
 unsigned online_cpus() {
   const long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? static_cast<unsigned>(n) : 1;
+}
+
+std::optional<uint64_t> check_archive_limits(unsigned jobs, const std::string& max_input_size, std::string& error) {
+  if (jobs == 0) {
+    error = "--jobs must be at least 1";
+    return std::nullopt;
+  }
+  if (max_input_size.empty()) return kDefaultMaxInputSize;
+  return parse_max_input_size(max_input_size, error);
 }
 
 }  // namespace btfgen::cli

@@ -2,6 +2,7 @@
 // is nothing to walk: a missing checkout, an uninitialised submodule, an arch with no kernels.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -16,5 +17,9 @@ std::optional<ArchiveWalk> walk_for_command(const std::string& archive, const st
 
 // The default --jobs: the online CPUs.
 unsigned online_cpus();
+
+// The limits every archive command checks before anything else: --jobs (at least 1) and
+// --max-input-size (empty: the default). The size in bytes, or nullopt with ERROR set.
+std::optional<uint64_t> check_archive_limits(unsigned jobs, const std::string& max_input_size, std::string& error);
 
 }  // namespace btfgen::cli

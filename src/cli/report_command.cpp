@@ -44,14 +44,10 @@ int run(const ReportArgs& args) {
     spdlog::error("btfgen report: {}", printable(what));
     return kExitSetup;
   };
-  if (args.jobs == 0) return setup_error("--jobs must be at least 1");
-  uint64_t max_input_size = kDefaultMaxInputSize;
-  if (!args.max_input_size.empty()) {
-    std::string why;
-    const auto parsed = parse_max_input_size(args.max_input_size, why);
-    if (!parsed) return setup_error(why);
-    max_input_size = *parsed;
-  }
+  std::string limits_error;
+  const std::optional<uint64_t> limit = check_archive_limits(args.jobs, args.max_input_size, limits_error);
+  if (!limit) return setup_error(limits_error);
+  const uint64_t max_input_size = *limit;
   const ReportOutputs outputs{.json = args.json, .html = args.html, .fail_on = args.fail_on};
   if (const std::string why = check_report_outputs(outputs); !why.empty()) return setup_error(why);
 

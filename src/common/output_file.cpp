@@ -83,10 +83,10 @@ void replace(const std::string& path, const struct stat* old, std::span<const ui
 
 }  // namespace
 
-AtomicFile::AtomicFile(int dir_fd, std::string name, std::string shown)
-    : dir_fd_(dir_fd), name_(std::move(name)), shown_(std::move(shown)) {
+AtomicFile::AtomicFile(int dir_fd, std::string name, std::string shown, AtomicFileOptions options)
+    : dir_fd_(dir_fd), name_(std::move(name)), shown_(std::move(shown)), durable_(options.durable) {
   for (int attempt = 0; attempt < 100; attempt++) {
-    temp_name_ = ".btfgen-tmp-" + random_suffix();
+    temp_name_ = std::string(options.temp_prefix) + random_suffix();
     fd_ = openat(dir_fd_, temp_name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd_ >= 0) return;
     if (errno != EEXIST) break;
@@ -111,7 +111,7 @@ void AtomicFile::keep_attributes_of(const struct stat& old) {
 }
 
 void AtomicFile::commit() {
-  if (fsync(fd_) != 0) fail(errno, shown_, "cannot write output file");
+  if (durable_ && fsync(fd_) != 0) fail(errno, shown_, "cannot write output file");
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fail(errno, shown_, "cannot write output file");

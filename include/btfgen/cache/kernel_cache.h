@@ -39,6 +39,8 @@
 
 namespace btfgen {
 
+class MappedBytes;  // src/cache/mapped_bytes.h
+
 inline constexpr uint64_t kDefaultCacheMax = uint64_t{2} << 30;  // 2 GiB of entries
 
 // A tarball's content identity (its mtime is not part of it: a touched tarball is the same kernel).
@@ -80,6 +82,7 @@ class KernelCache {
  public:
   // Creates the directory if needed and probes that it can be written; never throws for that.
   explicit KernelCache(CacheOptions options);
+  ~KernelCache();
   KernelCache(const KernelCache&) = delete;
   KernelCache& operator=(const KernelCache&) = delete;
 
@@ -102,11 +105,11 @@ class KernelCache {
   // written against, and what delta entries read this run decode with.
   struct Base {
     CacheKey key;
-    std::string group;  // the directory of the tarball it belongs to
-    std::shared_ptr<const std::vector<uint8_t>> bytes;
+    std::string group;                         // the directory of the tarball it belongs to
+    std::shared_ptr<const MappedBytes> bytes;  // outside the heap: it outlives many kernels
     uint32_t checksum = 0;
   };
-  static constexpr size_t kMaxBases = 4;  // bases held at once: directories are built one after another
+  static constexpr size_t kMaxBases = 2;  // bases held at once: the build takes one directory at a time
 
   void report(const CacheEvent& event);
   void store_failed(const PendingEntry& entry, const std::string& why);
@@ -117,6 +120,7 @@ class KernelCache {
   void remember_base(Base base);
 
   CacheOptions options_;
+  int dir_fd_ = -1;  // the cache directory, where entries are written (closed by the destructor)
   bool writable_ = false;
   std::string warning_;        // the directory cannot be written
   std::string write_warning_;  // the first write that failed in a writable directory

@@ -6,8 +6,14 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace btfgen {
+
+struct AtomicFileOptions {
+  std::string_view temp_prefix = ".btfgen-tmp-";  // the temporary file: this and 6 random characters
+  bool durable = true;                            // fsync before the rename (a cache entry need not be)
+};
 
 // A new file that replaces NAME in the directory DIR_FD on commit(): bytes go to a temporary file
 // ".btfgen-tmp-XXXXXX" beside it (short, whatever NAME's length), fsync'ed, then renamed over NAME.
@@ -15,7 +21,7 @@ namespace btfgen {
 class AtomicFile {
  public:
   // DIR_FD must stay open until commit(); SHOWN names the destination in errors. Throws Error.
-  AtomicFile(int dir_fd, std::string name, std::string shown);
+  AtomicFile(int dir_fd, std::string name, std::string shown, AtomicFileOptions options = {});
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
@@ -31,6 +37,7 @@ class AtomicFile {
   std::string name_;
   std::string shown_;
   std::string temp_name_;
+  bool durable_;
   int fd_ = -1;
   bool committed_ = false;
 };
