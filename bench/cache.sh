@@ -6,8 +6,10 @@
 # Datasets (the 61 libbpf-tools objects merged per kernel, --jobs 2):
 #   corpus-x86_64   ../shared/corpus/btfhub, --arch x86_64   (25 kernels)
 #   corpus-arm64    ../shared/corpus/btfhub, --arch arm64    (45 kernels)
-#   replica-x86_64  the 25 x86_64 kernels hard-linked 40 times (1,000 kernels, 25 distinct contents:
-#                   the cache keys by content, so it holds 25 entries; see BENCHMARKS.md)
+#   replica-x86_64  the 25 x86_64 kernels in 40 copies of their directories (debian-r01/12/x86_64, ...;
+#                   1,000 kernels). Copy r ends with 4*r zero bytes (xz stream padding: the same
+#                   BTF, another tarball), so all 1,000 keys differ and every copy of a directory
+#                   holds the corpus's siblings: the cache's work and size scale as on a real archive.
 # Commands, timed side by side with hyperfine:
 #   xz-floor          ../shared/tools/xz-floor -j 2 (decompression only)
 #   cold-no-cache     btfgen build --no-cache, fresh output
@@ -39,10 +41,10 @@ trap 'rm -rf "$work"' EXIT
 replica=$work/replica
 make_replica() {
   while IFS= read -r f; do
-    rel=${f#"$corpus"/}; dir=$(dirname "$rel"); base=$(basename "$rel" .btf.tar.xz)
-    mkdir -p "$replica/$dir"
+    rel=${f#"$corpus"/}; distro=${rel%%/*}; rest=${rel#*/}
     for r in $(seq -w 1 40); do
-      ln "$f" "$replica/$dir/$base-r$r.btf.tar.xz" 2>/dev/null || cp "$f" "$replica/$dir/$base-r$r.btf.tar.xz"
+      mkdir -p "$(dirname "$replica/$distro-r$r/$rest")"
+      { cat "$f"; head -c $((4 * 10#$r)) /dev/zero; } > "$replica/$distro-r$r/$rest"
     done
   done < <(find "$corpus" -type f -name '*.btf.tar.xz' | grep -E '/x86_64/[^/]+\.btf\.tar\.xz$' | sort)
 }

@@ -2,8 +2,13 @@
 // it is, on real kernels (the numbers behind the choice in BENCHMARKS.md, "Kernel cache").
 //
 //   c++ -O2 -std=c++20 bench/cache_formats.cpp -o /tmp/cache_formats -lzstd -llz4 -llzma -lcrypto
-//   mkdir /tmp/raw && for f in ARCHIVE/*/*/x86_64/*.btf.tar.xz; do tar -xOJf "$f" > /tmp/raw/$(basename "$f" .tar.xz); done
-//   /tmp/cache_formats ARCHIVE/*/*/x86_64/*.btf.tar.xz -- /tmp/raw/*.btf
+//   set -- ARCHIVE/*/*/x86_64/*.btf.tar.xz; mkdir -p /tmp/raw
+//   for f; do tar -xOJf "$f" > /tmp/raw/$(echo "$f" | tr / _).btf; done
+//   /tmp/cache_formats "$@" -- $(for f; do echo /tmp/raw/$(echo "$f" | tr / _).btf; done)
+//
+// The raw BTF files are given in the order of the tarballs they came from. The "sibling" rows code
+// each kernel against the kernel before it in the same directory (the way btfhub groups builds of one
+// distribution release), the first of each directory alone: what a cache of deltas would cost.
 //
 // Times are CPU time of this thread (CLOCK_THREAD_CPUTIME_ID), so other jobs on a shared host
 // disturb them less than wall time; per kernel, averaged over all kernels given.
@@ -18,6 +23,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -65,7 +71,7 @@ int main(int argc, char** argv) {
   }
   std::printf("| xz (the archive's .tar.xz) | %.1f | - | 1.00 |\n", xz * 1000 / tarballs.size());
 
-  for (const int level : {-1, 1, 3, 6}) {
+  for (const int level : {-7, -1, 1, 3, 6}) {
     size_t bytes = 0;
     double write = 0, read = 0;
     ZSTD_CCtx* c = ZSTD_createCCtx();
@@ -83,16 +89,58 @@ int main(int argc, char** argv) {
     }
     ZSTD_freeCCtx(c);
     ZSTD_freeDCtx(d);
-    std::printf("| zstd level %d | %.1f | %.1f | %.2f |\n", level, read * 1000 / raws.size(), write * 1000 / raws.size(),
-                static_cast<double>(bytes) / archive);
+    std::printf("| zstd level %d | %.1f | %.1f | %.2f |\n", level, read * 1000 / raws.size(),
+                write * 1000 / raws.size(), static_cast<double>(bytes) / archive);
   }
-  {
+  // Against the previous kernel of the same directory: zstd with that kernel as a raw prefix, with and
+  // without long-distance matching (a kernel's types move by a few ids between builds, so its bytes
+  // match its sibling's only in long runs zstd's fast levels do not look for).
+  if (raws.size() == tarballs.size()) {
+    auto directory = [&](size_t i) {
+      const std::string path = argv[1 + i];
+      return path.substr(0, path.rfind('/'));
+    };
+    for (const auto& [level, ldm] : {std::pair{1, 0}, {1, 1}, {-1, 1}, {3, 1}}) {
+      size_t bytes = 0;
+      double write = 0, read = 0;
+      ZSTD_CCtx* c = ZSTD_createCCtx();
+      ZSTD_DCtx* d = ZSTD_createDCtx();
+      for (size_t k = 0; k < raws.size(); ++k) {
+        const Bytes& r = raws[k];
+        const Bytes* sibling = k > 0 && directory(k) == directory(k - 1) ? &raws[k - 1] : nullptr;
+        Bytes out(ZSTD_compressBound(r.size())), back(r.size());
+        double t0 = cpu_seconds();
+        ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
+        ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+        ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, 24);
+        ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, ldm);
+        if (sibling != nullptr) ZSTD_CCtx_refPrefix(c, sibling->data(), sibling->size());
+        const size_t n = ZSTD_compress2(c, out.data(), out.size(), r.data(), r.size());
+        write += cpu_seconds() - t0;
+        bytes += n;
+        t0 = cpu_seconds();
+        ZSTD_DCtx_reset(d, ZSTD_reset_session_and_parameters);
+        ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 24);
+        if (sibling != nullptr) ZSTD_DCtx_refPrefix(d, sibling->data(), sibling->size());
+        ZSTD_decompressDCtx(d, back.data(), back.size(), out.data(), n);
+        read += cpu_seconds() - t0;
+        if (back != r) std::fprintf(stderr, "zstd sibling round trip failed\n");
+      }
+      ZSTD_freeCCtx(c);
+      ZSTD_freeDCtx(d);
+      std::printf("| zstd level %d against the sibling%s | %.1f | %.1f | %.2f |\n", level,
+                  ldm ? ", long-distance matching" : "", read * 1000 / raws.size(), write * 1000 / raws.size(),
+                  static_cast<double>(bytes) / archive);
+    }
+  }
+  for (const int acceleration : {1, 4}) {
     size_t bytes = 0;
     double write = 0, read = 0;
     for (const auto& r : raws) {
       Bytes out(LZ4_compressBound(static_cast<int>(r.size()))), back(r.size());
       double t0 = cpu_seconds();
-      const int n = LZ4_compress_default(r.data(), out.data(), static_cast<int>(r.size()), static_cast<int>(out.size()));
+      const int n = LZ4_compress_fast(r.data(), out.data(), static_cast<int>(r.size()), static_cast<int>(out.size()),
+                                      acceleration);
       write += cpu_seconds() - t0;
       bytes += static_cast<size_t>(n);
       t0 = cpu_seconds();
@@ -100,8 +148,8 @@ int main(int argc, char** argv) {
       read += cpu_seconds() - t0;
       if (back != r) std::fprintf(stderr, "lz4 round trip failed\n");
     }
-    std::printf("| lz4 (default) | %.1f | %.1f | %.2f |\n", read * 1000 / raws.size(), write * 1000 / raws.size(),
-                static_cast<double>(bytes) / archive);
+    std::printf("| lz4 (acceleration %d) | %.1f | %.1f | %.2f |\n", acceleration, read * 1000 / raws.size(),
+                write * 1000 / raws.size(), static_cast<double>(bytes) / archive);
   }
   {
     double read = 0;
@@ -126,6 +174,7 @@ int main(int argc, char** argv) {
     }
     return total * 1000 / files.size();
   };
-  std::printf("\nSHA-256 per kernel: tarball %.2f ms, decompressed BTF %.2f ms\n", sha256_ms(tarballs), sha256_ms(raws));
+  std::printf("\nSHA-256 per kernel: tarball %.2f ms, decompressed BTF %.2f ms\n", sha256_ms(tarballs),
+              sha256_ms(raws));
   return 0;
 }
