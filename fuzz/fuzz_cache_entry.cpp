@@ -4,10 +4,14 @@
 // another size than the header claims (zstd checks the content against the frame's checksum).
 //
 // The key is taken from the input itself, so mutations get past the key check; a delta is decoded
-// against the fixed base the seeds were written against (base.btf of the test targets).
+// against the fixed base the seeds were written against (base.btf of the test targets). Each input
+// is tried as it is and again with its header checksum made right, so mutated header fields reach
+// the checks of what they claim instead of all stopping at the checksum.
 //
 // `fuzz_cache_entry --make-seeds DIR` writes the seeds: base.btf alone, and a variant of it against
 // base.btf (a delta), as real entries.
+#include <zlib.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -72,15 +76,28 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
   return 0;
 }
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+namespace {
+
+void check_entry(const uint8_t* data, size_t size) {
   const btfgen::CacheKey key = key_of(data, size);
   const auto header = ce::parse_header({data, size}, key, size, kCap);
-  if (!header) return 0;
+  if (!header) return;
   if (header->member_size > kCap || header->name_length > ce::kMaxNameLength) __builtin_trap();
   // The base is what the header names, as the cache would have read it from its own entry.
   const ce::Base base{header->base_key, base_btf(), header->base_checksum};
   const auto member =
       ce::decode_body(*header, {data + ce::kHeaderSize, size - ce::kHeaderSize}, header->delta ? &base : nullptr);
   if (member && member->bytes.size() != header->member_size) __builtin_trap();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  check_entry(data, size);
+  if (size < ce::kHeaderSize) return 0;
+  std::vector<uint8_t> signed_entry(data, data + size);
+  const auto crc = static_cast<uint32_t>(crc32(0, signed_entry.data(), static_cast<uInt>(ce::kCrcOffset)));
+  for (size_t i = 0; i < 4; ++i) signed_entry[ce::kCrcOffset + i] = static_cast<uint8_t>(crc >> (8 * i));
+  check_entry(signed_entry.data(), signed_entry.size());
   return 0;
 }

@@ -35,6 +35,7 @@
 namespace btfgen::cache_entry {
 
 inline constexpr size_t kHeaderSize = 192;
+inline constexpr size_t kCrcOffset = 184;  // the header's zlib CRC-32 of its bytes before this offset, little-endian
 inline constexpr size_t kMaxNameLength = 4096;
 inline constexpr std::string_view kMagic = "BTFGENKC";
 inline constexpr std::string_view kSuffix = ".btfgen-cache";
