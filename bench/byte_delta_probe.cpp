@@ -21,27 +21,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
-#include <fstream>
-#include <iterator>
 #include <map>
-#include <string>
 #include <vector>
+
+#include "bench_util.h"
 
 namespace {
 
-using Bytes = std::vector<char>;
-
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
-Bytes read_file(const char* path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using bench::Bytes;
+using bench::cpu_seconds;
 
 int env_int(const char* name, int fallback) {
   const char* value = std::getenv(name);
@@ -170,15 +158,10 @@ std::vector<ZSTD_Sequence> find_matches(const Bytes& base, const AnchorIndex& in
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> paths;
-  std::vector<Bytes> tarballs, raws;
-  int i = 1;
-  for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
-    paths.emplace_back(argv[i]);
-    tarballs.push_back(read_file(argv[i]));
-  }
-  for (++i; i < argc; ++i) raws.push_back(read_file(argv[i]));
-  if (raws.empty() || raws.size() != tarballs.size()) {
+  const bench::Kernels kernels = bench::read_kernels(argc, argv);
+  const std::vector<bench::Bytes>& tarballs = kernels.tarballs;
+  const std::vector<bench::Bytes>& raws = kernels.raws;
+  if (!kernels.paired()) {
     std::fprintf(stderr, "usage: %s TARBALL... -- RAW_BTF... (as many of each, in the same order)\n", argv[0]);
     return 2;
   }
@@ -188,12 +171,7 @@ int main(int argc, char** argv) {
   params.resync = static_cast<size_t>(env_int("RESYNC", static_cast<int>(params.resync)));
   const std::vector<uint64_t> gear = gear_table();
 
-  auto directory = [&](size_t k) { return paths[k].substr(0, paths[k].rfind('/')); };
-  std::map<std::string, size_t> biggest;
-  for (size_t k = 0; k < raws.size(); ++k) {
-    auto [it, inserted] = biggest.emplace(directory(k), k);
-    if (!inserted && raws[k].size() > raws[it->second].size()) it->second = k;
-  }
+  const std::vector<size_t> biggest = kernels.biggest_of_directory();
 
   std::map<size_t, AnchorIndex> indexes;
   std::map<size_t, ZSTD_CDict*> dictionaries;  // for ZSTD_compressSequences to reach into the base
@@ -202,7 +180,7 @@ int main(int argc, char** argv) {
   double index_time = 0, find_time = 0, code_time = 0;
   size_t deltas = 0, matched = 0, total = 0, bytes = 0, delta_tarballs = 0, failures = 0;
   for (size_t k = 0; k < raws.size(); ++k) {
-    const size_t b = biggest[directory(k)];
+    const size_t b = biggest[k];
     if (b == k) continue;
     const Bytes& kernel = raws[k];
     ++deltas;
@@ -236,7 +214,7 @@ int main(int argc, char** argv) {
                                             kernel.data(), kernel.size());
     code_time += cpu_seconds() - t0;
     if (ZSTD_isError(n)) {
-      std::fprintf(stderr, "%s: %s\n", paths[k].c_str(), ZSTD_getErrorName(n));
+      std::fprintf(stderr, "%s: %s\n", kernels.paths[k].c_str(), ZSTD_getErrorName(n));
       return 1;
     }
     bytes += n;
@@ -250,7 +228,7 @@ int main(int argc, char** argv) {
   double ldm_time = 0;
   size_t ldm_bytes = 0;
   for (size_t k = 0; k < raws.size(); ++k) {
-    const size_t b = biggest[directory(k)];
+    const size_t b = biggest[k];
     if (b == k) continue;
     Bytes out(ZSTD_compressBound(raws[k].size()));
     const double t0 = cpu_seconds();

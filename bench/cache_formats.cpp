@@ -20,35 +20,38 @@
 
 #include <cstdio>
 #include <cstring>
-#include <ctime>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bench_util.h"
+
 namespace {
 
-using Bytes = std::vector<char>;
+using bench::Bytes;
+using bench::cpu_seconds;
 
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
-Bytes read_file(const char* path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+// Decompresses one frame (against PREFIX when there is one), checks it gives ORIGINAL back, and
+// returns the CPU seconds it took.
+double zstd_read(ZSTD_DCtx* d, const Bytes& frame, size_t n, const Bytes& original, const Bytes* prefix,
+                 const char* what) {
+  Bytes back(original.size());
+  const double t0 = cpu_seconds();
+  ZSTD_DCtx_reset(d, ZSTD_reset_session_and_parameters);
+  ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 24);
+  if (prefix != nullptr) ZSTD_DCtx_refPrefix(d, prefix->data(), prefix->size());
+  ZSTD_decompressDCtx(d, back.data(), back.size(), frame.data(), n);
+  const double seconds = cpu_seconds() - t0;
+  if (back != original) std::fprintf(stderr, "%s round trip failed\n", what);
+  return seconds;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<Bytes> tarballs, raws;
-  int i = 1;
-  for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) tarballs.push_back(read_file(argv[i]));
-  for (++i; i < argc; ++i) raws.push_back(read_file(argv[i]));
+  const bench::Kernels kernels = bench::read_kernels(argc, argv);
+  const std::vector<Bytes>& tarballs = kernels.tarballs;
+  const std::vector<Bytes>& raws = kernels.raws;
   if (tarballs.empty() || raws.empty()) {
     std::fprintf(stderr, "usage: %s TARBALL... -- RAW_BTF...\n", argv[0]);
     return 2;
@@ -78,15 +81,12 @@ int main(int argc, char** argv) {
     ZSTD_CCtx* c = ZSTD_createCCtx();
     ZSTD_DCtx* d = ZSTD_createDCtx();
     for (const auto& r : raws) {
-      Bytes out(ZSTD_compressBound(r.size())), back(r.size());
-      double t0 = cpu_seconds();
+      Bytes out(ZSTD_compressBound(r.size()));
+      const double t0 = cpu_seconds();
       const size_t n = ZSTD_compressCCtx(c, out.data(), out.size(), r.data(), r.size(), level);
       write += cpu_seconds() - t0;
       bytes += n;
-      t0 = cpu_seconds();
-      ZSTD_decompressDCtx(d, back.data(), back.size(), out.data(), n);
-      read += cpu_seconds() - t0;
-      if (back != r) std::fprintf(stderr, "zstd round trip failed\n");
+      read += zstd_read(d, out, n, r, nullptr, "zstd");
     }
     ZSTD_freeCCtx(c);
     ZSTD_freeDCtx(d);
@@ -96,11 +96,7 @@ int main(int argc, char** argv) {
   // Against the previous kernel of the same directory: zstd with that kernel as a raw prefix, with and
   // without long-distance matching (a kernel's types move by a few ids between builds, so its bytes
   // match its sibling's only in long runs zstd's fast levels do not look for).
-  if (raws.size() == tarballs.size()) {
-    auto directory = [&](size_t i) {
-      const std::string path = argv[1 + i];
-      return path.substr(0, path.rfind('/'));
-    };
+  if (kernels.paired()) {
     for (const auto& [level, ldm] : {std::pair{1, 0}, {1, 1}, {-1, 1}, {3, 1}}) {
       size_t bytes = 0;
       double write = 0, read = 0;
@@ -108,9 +104,9 @@ int main(int argc, char** argv) {
       ZSTD_DCtx* d = ZSTD_createDCtx();
       for (size_t k = 0; k < raws.size(); ++k) {
         const Bytes& r = raws[k];
-        const Bytes* sibling = k > 0 && directory(k) == directory(k - 1) ? &raws[k - 1] : nullptr;
-        Bytes out(ZSTD_compressBound(r.size())), back(r.size());
-        double t0 = cpu_seconds();
+        const Bytes* sibling = k > 0 && kernels.directory(k) == kernels.directory(k - 1) ? &raws[k - 1] : nullptr;
+        Bytes out(ZSTD_compressBound(r.size()));
+        const double t0 = cpu_seconds();
         ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
         ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
         ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, 24);
@@ -119,13 +115,7 @@ int main(int argc, char** argv) {
         const size_t n = ZSTD_compress2(c, out.data(), out.size(), r.data(), r.size());
         write += cpu_seconds() - t0;
         bytes += n;
-        t0 = cpu_seconds();
-        ZSTD_DCtx_reset(d, ZSTD_reset_session_and_parameters);
-        ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 24);
-        if (sibling != nullptr) ZSTD_DCtx_refPrefix(d, sibling->data(), sibling->size());
-        ZSTD_decompressDCtx(d, back.data(), back.size(), out.data(), n);
-        read += cpu_seconds() - t0;
-        if (back != r) std::fprintf(stderr, "zstd sibling round trip failed\n");
+        read += zstd_read(d, out, n, r, sibling, "zstd sibling");
       }
       ZSTD_freeCCtx(c);
       ZSTD_freeDCtx(d);
@@ -138,18 +128,9 @@ int main(int argc, char** argv) {
   // directory and attached, so no kernel pays for indexing the base): without long-distance matching, a
   // 5 MB base is only found with a hash table as large as the base, and filling and probing one that size
   // misses the CPU caches at every position.
-  if (raws.size() == tarballs.size()) {
-    auto directory = [&](size_t i) {
-      const std::string path = argv[1 + i];
-      return path.substr(0, path.rfind('/'));
-    };
+  if (kernels.paired()) {
+    const std::vector<size_t> base = kernels.biggest_of_directory();
     for (const unsigned hash_log : {17U, 20U, 22U}) {
-      std::vector<size_t> base(raws.size());
-      for (size_t k = 0; k < raws.size(); ++k) {
-        base[k] = k;
-        for (size_t j = 0; j < raws.size(); ++j)
-          if (directory(j) == directory(k) && raws[j].size() > raws[base[k]].size()) base[k] = j;
-      }
       size_t bytes = 0;
       double write = 0, read = 0;
       ZSTD_CCtx* c = ZSTD_createCCtx();
@@ -158,8 +139,8 @@ int main(int argc, char** argv) {
       for (size_t k = 0; k < raws.size(); ++k) {
         const Bytes& r = raws[k];
         const size_t b = base[k];
-        Bytes out(ZSTD_compressBound(r.size())), back(r.size());
-        double t0 = cpu_seconds();
+        Bytes out(ZSTD_compressBound(r.size()));
+        const double t0 = cpu_seconds();
         ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
         ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 1);
         if (b != k) {
@@ -177,13 +158,7 @@ int main(int argc, char** argv) {
         const size_t n = ZSTD_compress2(c, out.data(), out.size(), r.data(), r.size());
         write += cpu_seconds() - t0;
         bytes += n;
-        t0 = cpu_seconds();
-        ZSTD_DCtx_reset(d, ZSTD_reset_session_and_parameters);
-        ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 24);
-        if (b != k) ZSTD_DCtx_refPrefix(d, raws[b].data(), raws[b].size());
-        ZSTD_decompressDCtx(d, back.data(), back.size(), out.data(), n);
-        read += cpu_seconds() - t0;
-        if (back != r) std::fprintf(stderr, "zstd dictionary round trip failed\n");
+        read += zstd_read(d, out, n, r, b != k ? &raws[b] : nullptr, "zstd dictionary");
       }
       for (ZSTD_CDict* dict : dicts) ZSTD_freeCDict(dict);
       ZSTD_freeCCtx(c);

@@ -13,19 +13,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <vector>
 
-namespace {
+#include "bench_util.h"
 
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
+namespace {
 
 uint64_t combine(uint64_t h, uint64_t v) {
   h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
@@ -77,8 +70,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (int a = 1; a < argc; ++a) {
-    std::ifstream in(argv[a], std::ios::binary);
-    const std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const bench::Bytes bytes = bench::read_file(argv[a]);
     const std::unique_ptr<struct btf, decltype(&btf__free)> btf(btf__new(bytes.data(), bytes.size()), btf__free);
     if (!btf) {
       std::fprintf(stderr, "%s: not BTF\n", argv[a]);
@@ -88,9 +80,9 @@ int main(int argc, char** argv) {
     std::vector<uint64_t> shapes(n);
     double best = 1e9;
     for (int pass = 0; pass < 5; ++pass) {
-      const double t0 = cpu_seconds();
+      const double t0 = bench::cpu_seconds();
       for (unsigned id = 1; id < n; ++id) shapes[id] = shape_of(btf.get(), btf__type_by_id(btf.get(), id));
-      best = std::min(best, cpu_seconds() - t0);
+      best = std::min(best, bench::cpu_seconds() - t0);
     }
     uint64_t folded = 0;  // keeps the hashes alive
     for (const uint64_t s : shapes) folded ^= s;
